@@ -1,0 +1,7 @@
+/**
+ * pingora-core: peers, connectors (TCP, TLS through Conscrypt, the pooled HTTP/1.1 upstream
+ * session), server configuration and the server lifecycle, on Netty. Mirrors the
+ * {@code pingora-core} crate. Its connectors keep idle upstream connections in a
+ * {@link org.pingora4j.pool.ConnectionPool}.
+ */
+package org.pingora4j.core;
