@@ -246,6 +246,10 @@ public final class ConnectionPool<T> implements AutoCloseable {
      * {@link EvictionCause#EXPIRED} at once. So is every connection put into a closed pool, as
      * {@link EvictionCause#SHUTDOWN}.
      *
+     * <p>Put a connection only while the caller owns it: after it was made or taken with
+     * {@link #get}, never while it is still idle here. The pool does not search for duplicates (that
+     * would cost a lookup per put); a connection put twice could be handed out twice.
+     *
      * @param meta the connection's group and id, made once per connection
      * @param connection the idle connection
      * @param affinity {@link #NO_AFFINITY} or a hint from 0 to 4095, see {@link #get(GroupKey, int)}
