@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,42 +11,30 @@ import org.slf4j.LoggerFactory;
  * Design note.
  *
  * Concurrency: one lock (a private monitor) guards every idle connection: the global LRU (Lru),
- * the per-group stacks (PoolNode), the empty-node list (EmptyNodes), the overshoot clock and the
- * counters. Each critical section is a handful of pointer writes (no allocation, no callback, no
- * scheduling), so the lock is held for tens of nanoseconds. It is a monitor rather than a
- * ReentrantLock because HotSpot spins briefly on a contended monitor before parking, which suits
- * sections this short: in pingora-bench, ReentrantLock's park-and-enqueue made a contended get+put
- * 1.45x slower than a plain synchronized LRU and allocated a wait node per contended acquire. The
- * group map is a ConcurrentHashMap so that a get for a group with no node, the common miss, takes
- * no lock at all (it counts into a LongAdder). Nodes are created and removed from the map only under
- * the lock. Eviction listeners and the scheduler are called after the lock is released: evicted
- * handles are chained through PoolHandle.nextEvicted under the lock and reported after it.
+ * the group stacks (PoolNode), EmptyNodes, the overshoot clock and PoolCounters. Each critical
+ * section is a few pointer writes (no allocation, callback or scheduling). A monitor, not a
+ * ReentrantLock: HotSpot spins on a contended monitor before parking, which suits sections this
+ * short (with ReentrantLock a contended get+put was 1.45x slower than a synchronized LRU and
+ * allocated a wait node; see pingora-bench). The group map is a ConcurrentHashMap so that a get
+ * for a group with no node takes no lock. Nodes enter and leave the map only under the lock.
+ * Listeners and the scheduler run after the lock is released (EvictionQueue, MaintenanceSchedule).
  *
- * Why not pingora's shape: pingora shards its LRU per thread to avoid this lock and so bounds the
- * pool per thread, not per pool (issue #212). Strict LRU across groups needs one order; one order
- * needs one lock or a far more complex lock-free structure. A proxy's pool sees one get and one put
- * per upstream request, a rate at which one short lock is not the bottleneck (see pingora-bench).
+ * Why not pingora's shape: pingora shards its LRU per thread to avoid a lock, and so bounds the pool
+ * per thread, not per pool (issue #212). Strict LRU across groups needs one order, so one lock.
  *
- * Eviction: capacity C bounds the idle count in steady state; maxIdle H (>= C, default 2C) bounds it
- * always. A put that would exceed H evicts the least recently released connection of any group at
- * once. Between C and H the pool is "over capacity"; once it has stayed over capacity continuously
- * for trimDelay, the least recently released connections are evicted until C remain. So a burst of
- * releases that the next burst of requests takes back within trimDelay closes nothing, where a hard
- * cap would close and then reopen connections (nginx's keepalive churn). Expired connections (idle
- * timeout given to put) are never handed out: get drops them, and maintenance sweeps them.
- *
- * Maintenance (expiry sweep, trim, empty-node reclamation) runs inline in put when due, when
- * cleanUp() is called, and from the Scheduler: at most one run is "current" (maintenanceAt); a run
- * scheduled for a later time that an earlier request superseded still runs, but schedules nothing.
+ * Eviction: see ConnectionPoolBuilder and docs/user_guide/pooling.md. In short, capacity C holds in
+ * steady state, maxIdle H always; an overshoot above C is trimmed once it has lasted trimDelay.
+ * Maintenance (expiry sweep, trim, empty-node reclamation) runs inline in put when due, from the
+ * Scheduler, and in cleanUp().
  *
  * Races: (1) get vs eviction vs popClosed on one connection: each moves the handle out of IDLE under
- * the lock, so exactly one wins; popClosed then returns false for the losers and the listener runs
- * once. (2) get reads a node from the map, then locks: if the node was reclaimed meanwhile it was
- * empty at that moment, so the miss is linearizable. (3) a taken connection may die just after get
+ * the lock, so exactly one wins; popClosed returns false for the losers; the listener runs once.
+ * (2) get reads a node from the map, then locks: if the node was reclaimed meanwhile it was empty
+ * at that moment, so the miss is linearizable. (3) a taken connection may die just after get
  * returns it; the owner checks liveness on checkout (pingora-core does). (4) the listener runs after
- * the lock is released, when no other pool operation can reach the handle.
- * (5) get reads the clock before taking the lock, so under contention it judges expiry by a
- * time up to one lock wait old: microseconds, against idle timeouts of seconds.
+ * the lock is released, when no other pool operation can reach the handle. (5) get reads the clock
+ * before locking, so under contention it judges expiry by a time one lock wait old: microseconds,
+ * against idle timeouts of seconds.
  */
 
 /**
@@ -98,30 +85,18 @@ public final class ConnectionPool<T> implements AutoCloseable {
     private final ConcurrentHashMap<GroupKey, PoolNode<T>> groups = new ConcurrentHashMap<>();
     /** Guards every idle connection; see the design note. A monitor, because HotSpot spins on it before parking. */
     private final Object lock = new Object();
-    private final LongAdder lockFreeMisses = new LongAdder();
     /** Whether any connection was put with an idle timeout; written under the lock, read without. */
     private volatile boolean deadlinesSeen;
 
     // Guarded by lock.
     private final Lru<T> lru = new Lru<>();
     private final EmptyNodes<T> emptyNodes = new EmptyNodes<>();
-    private PoolHandle<T> evictedHead;
-    private PoolHandle<T> evictedTail;
+    private final EvictionQueue<T> evicted = new EvictionQueue<>();
+    private final MaintenanceSchedule maintenance = new MaintenanceSchedule();
     private boolean overCapacity;
     private long overSince;
-    private boolean maintenanceScheduled;
-    private long maintenanceAt;
-    /** Set by requestMaintenance for the caller to schedule once the lock is released. */
-    private boolean scheduleAfterUnlock;
     private boolean closed;
-    private long hits;
-    private long misses;
-    private long affinityFallbacks;
-    private long puts;
-    private long evictions;
-    private long expirations;
-    private long removals;
-    private long drained;
+    private final PoolCounters counters = new PoolCounters();
 
     /**
      * Creates a pool of {@code capacity} idle connections with the default overshoot
@@ -181,7 +156,7 @@ public final class ConnectionPool<T> implements AutoCloseable {
         checkAffinity(affinity);
         PoolNode<T> node = groups.get(key);
         if (node == null) {
-            lockFreeMisses.increment();
+            counters.lockFreeMisses.increment();
             return null;
         }
         T found = null;
@@ -199,7 +174,7 @@ public final class ConnectionPool<T> implements AutoCloseable {
                         clockRead = true;
                     }
                     if (h.expiredAt(now)) {
-                        expirations++;
+                        counters.expirations++;
                         evictLocked(h, EvictionCause.EXPIRED);
                         continue;
                     }
@@ -208,18 +183,18 @@ public final class ConnectionPool<T> implements AutoCloseable {
                 h.setState(PoolHandle.State.TAKEN);
                 found = h.connection;
                 h.connection = null;
-                hits++;
+                counters.hits++;
                 if (affinity != NO_AFFINITY && h.affinity != affinity) {
-                    affinityFallbacks++;
+                    counters.affinityFallbacks++;
                 }
                 break;
             }
             if (found == null) {
-                misses++;
+                counters.misses++;
             }
             requestEmptyNodeReclaimLocked();
-            toReport = takeEvictedLocked();
-            scheduleAt = takeScheduleLocked();
+            toReport = evicted.drain();
+            scheduleAt = maintenance.takeRequested();
         }
         afterUnlock(toReport, scheduleAt);
         return found;
@@ -283,13 +258,13 @@ public final class ConnectionPool<T> implements AutoCloseable {
         PoolHandle<T> toReport;
         long scheduleAt;
         synchronized (lock) {
-            puts++;
+            counters.puts++;
             if (closed) {
-                drained++;
-                reportLocked(handle, EvictionCause.SHUTDOWN);
+                counters.drained++;
+                evicted.add(handle, EvictionCause.SHUTDOWN);
             } else if (timeoutNanos == 0) {
-                expirations++;
-                reportLocked(handle, EvictionCause.EXPIRED);
+                counters.expirations++;
+                evicted.add(handle, EvictionCause.EXPIRED);
             } else {
                 nodeForPutLocked(meta.key()).push(handle);
                 lru.addNewest(handle);
@@ -303,12 +278,12 @@ public final class ConnectionPool<T> implements AutoCloseable {
                     if (!deadlinesSeen) {
                         deadlinesSeen = true; // once: a volatile write per put would cost a fence
                     }
-                    requestMaintenanceLocked(now, deadline);
+                    maintenance.request(deadline);
                 }
                 requestEmptyNodeReclaimLocked();
             }
-            toReport = takeEvictedLocked();
-            scheduleAt = takeScheduleLocked();
+            toReport = evicted.drain();
+            scheduleAt = maintenance.takeRequested();
         }
         afterUnlock(toReport, scheduleAt);
         return handle;
@@ -332,7 +307,7 @@ public final class ConnectionPool<T> implements AutoCloseable {
                 throw new IllegalArgumentException("handle belongs to another pool: " + handle);
             }
             removeLocked(handle);
-            scheduleAt = takeScheduleLocked();
+            scheduleAt = maintenance.takeRequested();
         }
         afterUnlock(null, scheduleAt);
         return true;
@@ -356,7 +331,7 @@ public final class ConnectionPool<T> implements AutoCloseable {
                 return false;
             }
             removeLocked(handle);
-            scheduleAt = takeScheduleLocked();
+            scheduleAt = maintenance.takeRequested();
         }
         afterUnlock(null, scheduleAt);
         return true;
@@ -381,15 +356,15 @@ public final class ConnectionPool<T> implements AutoCloseable {
         synchronized (lock) {
             closed = true;
             for (PoolHandle<T> h = lru.oldest(); h != null; h = lru.oldest()) {
-                drained++;
+                counters.drained++;
                 evictLocked(h, EvictionCause.SHUTDOWN);
             }
             while (emptyNodes.size() > 0) {
                 reclaimLocked(emptyNodes.oldest());
             }
-            toReport = takeEvictedLocked();
+            toReport = evicted.drain();
         }
-        afterUnlock(toReport, Long.MIN_VALUE);
+        afterUnlock(toReport, MaintenanceSchedule.NONE);
     }
 
     /** Returns the number of idle connections in the pool. */
@@ -421,9 +396,7 @@ public final class ConnectionPool<T> implements AutoCloseable {
                     perGroup.put(node.key(), node.size());
                 }
             }
-            return new PoolStats(lru.size(), capacity, maxIdle, perGroup, hits,
-                    misses + lockFreeMisses.sum(), affinityFallbacks, puts, evictions, expirations,
-                    removals, drained);
+            return counters.snapshot(lru.size(), capacity, maxIdle, perGroup);
         }
     }
 
@@ -453,8 +426,8 @@ public final class ConnectionPool<T> implements AutoCloseable {
         PoolHandle<T> toReport;
         long scheduleAt;
         synchronized (lock) {
-            if (scheduled && maintenanceScheduled && maintenanceAt == at) {
-                maintenanceScheduled = false;
+            if (scheduled) {
+                maintenance.onRun(at);
             }
             long now = ticker.read();
             long nextDeadline = 0;
@@ -463,7 +436,7 @@ public final class ConnectionPool<T> implements AutoCloseable {
             while (h != null) {
                 PoolHandle<T> newer = h.lruNewer;
                 if (h.expiredAt(now)) {
-                    expirations++;
+                    counters.expirations++;
                     evictLocked(h, EvictionCause.EXPIRED);
                 } else if (h.deadline != PoolHandle.NO_DEADLINE
                         && (!anyDeadline || h.deadline - nextDeadline < 0)) {
@@ -479,10 +452,10 @@ public final class ConnectionPool<T> implements AutoCloseable {
                 reclaimLocked(emptyNodes.oldest());
             }
             if (anyDeadline) {
-                requestMaintenanceLocked(now, nextDeadline);
+                maintenance.request(nextDeadline);
             }
-            toReport = takeEvictedLocked();
-            scheduleAt = takeScheduleLocked();
+            toReport = evicted.drain();
+            scheduleAt = maintenance.takeRequested();
         }
         afterUnlock(toReport, scheduleAt);
     }
@@ -502,45 +475,25 @@ public final class ConnectionPool<T> implements AutoCloseable {
             overSince = now;
         }
         while (lru.size() > maxIdle) {
-            evictions++;
+            counters.evictions++;
             evictLocked(lru.oldest(), EvictionCause.CAPACITY);
         }
         if (now - overSince >= trimDelayNanos) {
             while (lru.size() > capacity) {
-                evictions++;
+                counters.evictions++;
                 evictLocked(lru.oldest(), EvictionCause.CAPACITY);
             }
             overCapacity = false;
         } else {
-            requestMaintenanceLocked(now, overSince + trimDelayNanos);
+            maintenance.request(overSince + trimDelayNanos);
         }
-    }
-
-    /** Asks for a maintenance run at {@code at} unless one is already due no later. */
-    private void requestMaintenanceLocked(long now, long at) {
-        if (maintenanceScheduled && maintenanceAt - at <= 0) {
-            return;
-        }
-        maintenanceScheduled = true;
-        maintenanceAt = at;
-        scheduleAfterUnlock = true;
     }
 
     /** Asks for a run one trim delay from now when empty nodes wait and no run is pending. */
     private void requestEmptyNodeReclaimLocked() {
-        if (emptyNodes.size() > 0 && !maintenanceScheduled) {
-            long now = ticker.read();
-            requestMaintenanceLocked(now, now + trimDelayNanos);
+        if (emptyNodes.size() > 0 && !maintenance.isScheduled()) {
+            maintenance.request(ticker.read() + trimDelayNanos);
         }
-    }
-
-    /** Returns the time to schedule a run for once unlocked, or {@code Long.MIN_VALUE} for none. */
-    private long takeScheduleLocked() {
-        if (!scheduleAfterUnlock) {
-            return Long.MIN_VALUE;
-        }
-        scheduleAfterUnlock = false;
-        return maintenanceAt;
     }
 
     // ---- structure changes, all under the lock ---------------------------------------------------
@@ -577,32 +530,13 @@ public final class ConnectionPool<T> implements AutoCloseable {
         unlinkLocked(handle);
         handle.setState(PoolHandle.State.REMOVED);
         handle.connection = null;
-        removals++;
+        counters.removals++;
         requestEmptyNodeReclaimLocked();
     }
 
     private void evictLocked(PoolHandle<T> h, EvictionCause cause) {
         unlinkLocked(h);
-        reportLocked(h, cause);
-    }
-
-    /** Marks {@code h} evicted and queues it for the listener. */
-    private void reportLocked(PoolHandle<T> h, EvictionCause cause) {
-        h.setState(PoolHandle.State.EVICTED);
-        h.cause = cause;
-        if (evictedTail == null) {
-            evictedHead = h;
-        } else {
-            evictedTail.nextEvicted = h;
-        }
-        evictedTail = h;
-    }
-
-    private PoolHandle<T> takeEvictedLocked() {
-        PoolHandle<T> head = evictedHead;
-        evictedHead = null;
-        evictedTail = null;
-        return head;
+        evicted.add(h, cause);
     }
 
     private void reclaimLocked(PoolNode<T> node) {
@@ -614,21 +548,10 @@ public final class ConnectionPool<T> implements AutoCloseable {
 
     // ---- outside the lock ------------------------------------------------------------------------
 
-    private void afterUnlock(PoolHandle<T> evicted, long scheduleAt) {
+    private void afterUnlock(PoolHandle<T> toReport, long scheduleAt) {
         assert !Thread.holdsLock(lock) : "listener and scheduler must run unlocked";
-        while (evicted != null) {
-            PoolHandle<T> next = evicted.nextEvicted;
-            evicted.nextEvicted = null;
-            T connection = evicted.connection;
-            evicted.connection = null;
-            try {
-                listener.onEviction(evicted.meta, connection, evicted.cause);
-            } catch (RuntimeException e) {
-                logger.warn("Eviction listener failed for {} ({})", evicted.meta, evicted.cause, e);
-            }
-            evicted = next;
-        }
-        if (scheduleAt != Long.MIN_VALUE) {
+        EvictionQueue.report(toReport, listener);
+        if (scheduleAt != MaintenanceSchedule.NONE) {
             schedule(scheduleAt);
         }
     }
@@ -640,9 +563,7 @@ public final class ConnectionPool<T> implements AutoCloseable {
         } catch (RuntimeException e) {
             logger.warn("Pool maintenance could not be scheduled; it will run on a later operation", e);
             synchronized (lock) {
-                if (maintenanceScheduled && maintenanceAt == at) {
-                    maintenanceScheduled = false;
-                }
+                maintenance.onRun(at);
             }
         }
     }
