@@ -10,7 +10,9 @@
  *       {@link org.pingora4j.core.server.conf.ServerConf#fromYaml(String, String)}: reading a file
  *       and the exact format accepted;</li>
  *   <li>{@link org.pingora4j.core.server.conf.ServerConfBuilder}: building one in code, with the
- *       bounds of each key.</li>
+ *       bounds of each key;</li>
+ *   <li>{@link org.pingora4j.core.connectors.ConnectorOptions#fromServerConf}: how the upstream
+ *       keys reach the connectors and their connection pool.</li>
  * </ul>
  */
 package org.pingora4j.core.server.conf;
