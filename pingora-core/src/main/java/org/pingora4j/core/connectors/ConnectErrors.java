@@ -1,0 +1,66 @@
+package org.pingora4j.core.connectors;
+
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import java.net.BindException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
+import java.security.cert.CertificateException;
+import javax.net.ssl.SSLException;
+import org.pingora4j.core.error.ErrorType;
+import org.pingora4j.core.error.PingoraException;
+import org.pingora4j.core.upstreams.HttpPeer;
+
+/** Turns what Netty and the JDK throw while connecting into errors that say which step failed. */
+final class ConnectErrors {
+
+    private ConnectErrors() {
+    }
+
+    static PingoraException map(Throwable cause, HttpPeer peer, boolean duringTls) {
+        PingoraException existing = PingoraException.find(cause);
+        if (existing != null) {
+            return existing;
+        }
+        String where = peer.toString();
+        if (cause instanceof UnknownHostException) {
+            return PingoraException.upstream(ErrorType.DNS_FAILED, "cannot resolve " + peer.host() + " (" + where + ")", cause);
+        }
+        if (cause instanceof ConnectTimeoutException) {
+            return PingoraException.upstream(ErrorType.CONNECT_TIMEDOUT, "TCP connect timed out (" + where + ")", cause);
+        }
+        if (cause instanceof SslHandshakeTimeoutException) {
+            return PingoraException.upstream(ErrorType.TLS_HANDSHAKE_TIMEDOUT, "TLS handshake timed out (" + where + ")", cause);
+        }
+        if (cause instanceof BindException) {
+            return PingoraException.upstream(ErrorType.BIND_ERROR, "cannot bind the local address (" + where + ")", cause);
+        }
+        if (cause instanceof NoRouteToHostException) {
+            return PingoraException.upstream(ErrorType.CONNECT_NO_ROUTE, "no route to " + where, cause);
+        }
+        if (cause instanceof ConnectException && !duringTls) {
+            String message = String.valueOf(cause.getMessage());
+            ErrorType type = message.contains("refused") ? ErrorType.CONNECT_REFUSED : ErrorType.CONNECT_ERROR;
+            return PingoraException.upstream(type, "TCP connect failed (" + where + ")", cause);
+        }
+        if (cause instanceof SSLException || duringTls) {
+            if (hasCause(cause, CertificateException.class)) {
+                return PingoraException.upstream(ErrorType.INVALID_CERT, "certificate rejected (" + where + ")", cause);
+            }
+            String detail = cause instanceof ClosedChannelException ? "connection closed during TLS handshake" : "TLS handshake failed";
+            return PingoraException.upstream(ErrorType.TLS_HANDSHAKE_FAILURE, detail + " (" + where + ")", cause);
+        }
+        return PingoraException.upstream(ErrorType.CONNECT_ERROR, "connect failed (" + where + ")", cause);
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,123 @@
+package org.pingora4j.core.connectors;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.resolver.AddressResolverGroup;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import org.pingora4j.core.error.ErrorType;
+import org.pingora4j.core.error.PingoraException;
+import org.pingora4j.core.upstreams.Alpn;
+import org.pingora4j.core.upstreams.CaCertificates;
+import org.pingora4j.core.upstreams.CertKey;
+import org.pingora4j.core.upstreams.HttpPeer;
+
+/**
+ * Establishes new upstream connections: name resolution off the event loop, TCP connect, TLS through
+ * Conscrypt with SNI and certificate and host name verification. Mirrors the connecting half of
+ * pingora's {@code TransportConnector} ({@code connectors/mod.rs}, {@code l4.rs}, {@code tls});
+ * pooling is the HTTP connector's business.
+ *
+ * <p>Timeouts, as pingora: {@code connectionTimeout} bounds the TCP connect and, again, the TLS
+ * handshake; {@code totalConnectionTimeout} bounds both together. Every failure is a
+ * {@link PingoraException} whose {@link ErrorType} names the step (DNS, refused, timed out, TLS,
+ * certificate) and whose context names the peer.
+ */
+public final class TransportConnector {
+
+    private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final Class<? extends Channel> channelType;
+    private final TlsContexts tls;
+    private final List<InetAddress> bindToV4;
+    private final List<InetAddress> bindToV6;
+
+    /** Creates a connector with the system resolver and NIO sockets. */
+    public TransportConnector(ConnectorOptions options) {
+        this(options, PeerResolver.system(), NioSocketChannel.class);
+    }
+
+    /**
+     * Creates a connector.
+     *
+     * @param options the CA file, default client certificate and bind addresses are used here
+     * @param resolver how host names are resolved; see {@link PeerResolver}
+     * @param channelType the socket channel class matching the event loops connections will use
+     * @throws PingoraException if the CA file or client certificate cannot be read
+     */
+    public TransportConnector(ConnectorOptions options, AddressResolverGroup<InetSocketAddress> resolver,
+                              Class<? extends Channel> channelType) {
+        this.resolver = resolver;
+        this.channelType = channelType;
+        CaCertificates ca = options.caFile().map(CaCertificates::fromPemFile).orElse(null);
+        CertKey certKey = options.certKeyFile()
+                .map(files -> CertKey.fromPemFiles(files.certFile(), files.keyFile()))
+                .orElse(null);
+        this.tls = new TlsContexts(ca, certKey);
+        this.bindToV4 = options.bindToV4();
+        this.bindToV6 = options.bindToV6();
+    }
+
+    /**
+     * Connects a new stream to {@code peer} on {@code loop}; never reuses. Mirrors pingora's
+     * {@code TransportConnector::new_stream}.
+     *
+     * @return a future completed on {@code loop} with the established connection, or with a
+     *     {@link PingoraException}
+     */
+    public CompletableFuture<Established> newStream(HttpPeer peer, EventLoop loop) {
+        CompletableFuture<Established> result = new CompletableFuture<>();
+        if (peer.options().alpn() == Alpn.H2) {
+            result.completeExceptionally(PingoraException.upstream(ErrorType.CONNECT_ERROR,
+                    "HTTP/2-only ALPN is not supported yet; use H1 or H2H1 (" + peer + ")", null));
+            return result;
+        }
+        ConnectAttempt attempt;
+        try {
+            attempt = new ConnectAttempt(this, peer, loop, peer.tls() ? tls.get(peer.options()) : null, result);
+        } catch (PingoraException e) {
+            result.completeExceptionally(e);
+            return result;
+        }
+        if (loop.inEventLoop()) {
+            attempt.start();
+        } else {
+            loop.execute(attempt::start);
+        }
+        return result;
+    }
+
+    /** Returns the name of the TLS engine, {@code Conscrypt} unless it could not load. */
+    public String tlsProvider() {
+        return tls.providerName();
+    }
+
+    AddressResolverGroup<InetSocketAddress> resolver() {
+        return resolver;
+    }
+
+    Class<? extends Channel> channelType() {
+        return channelType;
+    }
+
+    /**
+     * Returns the local address to bind a connection to {@code remote} to: the peer's own, else a
+     * random one of the connector's list for the remote's family (pingora's {@code bind_to_random}),
+     * else null.
+     */
+    InetSocketAddress bindAddress(HttpPeer peer, InetSocketAddress remote) {
+        InetAddress own = peer.options().bindTo();
+        if (own != null) {
+            return new InetSocketAddress(own, 0);
+        }
+        List<InetAddress> candidates = remote.getAddress() instanceof Inet4Address ? bindToV4 : bindToV6;
+        if (candidates.isEmpty()) {
+            return null;
+        }
+        return new InetSocketAddress(candidates.get(ThreadLocalRandom.current().nextInt(candidates.size())), 0);
+    }
+}

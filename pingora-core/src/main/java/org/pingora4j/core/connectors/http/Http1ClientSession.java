@@ -1,0 +1,552 @@
+package org.pingora4j.core.connectors.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.PrematureChannelClosureException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.pingora4j.core.error.ErrorType;
+import org.pingora4j.core.error.PingoraException;
+import org.pingora4j.core.error.RetryType;
+import org.pingora4j.core.protocols.Digest;
+import org.pingora4j.core.upstreams.HttpPeer;
+
+/**
+ * One request/response exchange with an upstream over HTTP/1.1, on a new or pooled connection.
+ * Mirrors pingora's HTTP/1.x client {@code HttpSession} ({@code protocols/http/v1/client.rs}).
+ *
+ * <p>Streaming with back-pressure both ways: each write completes when its bytes reached the
+ * socket, and the connection reads from the socket only while a read is asked for (auto-read is
+ * off), so a slow consumer holds at most one socket read in memory. Every method may be called from
+ * any thread; the work runs on the connection's event loop and the returned futures complete there.
+ * One read and any number of writes may be outstanding at a time.
+ *
+ * <p>Failures are {@link PingoraException}s. A failure before any response byte arrived (EOF, reset,
+ * write error) is {@link RetryType#REUSED_ONLY}: on a {@linkplain #reused() reused} connection it is
+ * what a connection the origin closed while pooled looks like, and the request can be retried on a
+ * fresh one (pingora's rule).
+ *
+ * <p>Give the session back with {@link HttpConnector#releaseHttpSession}: the connection returns to
+ * the pool only if {@link #notReusableReason()} is null.
+ */
+public final class Http1ClientSession {
+
+    private final UpstreamConnection connection;
+    private final Digest digest;
+    private final EventLoop loop;
+    private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>();
+
+    // All below: confined to loop.
+    private boolean requestStarted;
+    private boolean requestDone;
+    private boolean headRequest;
+    private boolean requestWantsClose;
+    private HttpResponse response;
+    private KeepAliveHeader keepAlive = KeepAliveHeader.ABSENT;
+    private boolean interimPending;
+    private boolean responseDone;
+    private boolean bodyEndDelivered;
+    private boolean anyResponseByte;
+    private boolean overRead;
+    private CompletableFuture<HttpResponse> headerWaiter;
+    private CompletableFuture<HttpContent> bodyWaiter;
+    private boolean readPending;
+    private ScheduledFuture<?> readTimer;
+    private PingoraException failure;
+    private boolean released;
+
+    Http1ClientSession(UpstreamConnection connection, Digest digest) {
+        this.connection = connection;
+        this.digest = digest;
+        this.loop = connection.loop;
+    }
+
+    /** Returns the connection's digest; {@code digest().reused()} says whether it came from the pool. */
+    public Digest digest() {
+        return digest;
+    }
+
+    /** Returns whether the connection was taken from the pool rather than established for this request. */
+    public boolean reused() {
+        return digest.reused();
+    }
+
+    /** Returns the peer this session talks to. */
+    public HttpPeer peer() {
+        return connection.peer;
+    }
+
+    /** Returns the event loop the connection lives on; the futures complete there. */
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    /**
+     * Sends the request head, and ends the request if {@code endOfStream} (no body). A
+     * {@link FullHttpRequest} is sent whole and always ends the request. Mirrors pingora's
+     * {@code write_request_header}.
+     */
+    public CompletableFuture<Void> writeRequestHeader(HttpRequest request, boolean endOfStream) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        onLoop(() -> doWriteHeader(request, endOfStream, done), request, done);
+        return done;
+    }
+
+    /**
+     * Sends a chunk of the request body, taking ownership of {@code data}; ends the request if
+     * {@code endOfStream}. The future completes when the bytes reached the socket: wait for it
+     * before sending more to keep memory bounded. Mirrors pingora's {@code write_body}.
+     */
+    public CompletableFuture<Void> writeRequestBody(ByteBuf data, boolean endOfStream) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        onLoop(() -> doWriteBody(data, endOfStream, done), data, done);
+        return done;
+    }
+
+    /**
+     * Reads the next response head. An informational (1xx, except 101) head is returned as such;
+     * read again for the final one. Mirrors pingora's {@code read_response}.
+     */
+    public CompletableFuture<HttpResponse> readResponseHeader() {
+        CompletableFuture<HttpResponse> done = new CompletableFuture<>();
+        onLoop(() -> doReadHeader(done), null, done);
+        return done;
+    }
+
+    /**
+     * Reads the next part of the response body; the caller owns (and must release) it. A
+     * {@link LastHttpContent} ends the body; reads after that return an empty one. Mirrors pingora's
+     * {@code read_body_bytes}.
+     */
+    public CompletableFuture<HttpContent> readResponseBody() {
+        CompletableFuture<HttpContent> done = new CompletableFuture<>();
+        onLoop(() -> doReadBody(done), null, done);
+        return done;
+    }
+
+    /** Returns the final response head once read, or null. */
+    public HttpResponse responseHeader() {
+        return response;
+    }
+
+    /**
+     * Returns why the connection must not go back to the pool, or null if it may. Mirrors pingora's
+     * {@code respect_keepalive} and {@code reuse}: the request was fully sent and the response fully
+     * received, without error, upgrade, {@code Connection: close} (either way), HTTP/1.0 without
+     * keep-alive, a close-delimited body, or bytes beyond the response. Call on the event loop.
+     */
+    public String notReusableReason() {
+        assert loop.inEventLoop();
+        if (failure != null) {
+            return "failed: " + failure.type();
+        }
+        if (connection.dead || !connection.channel.isActive()) {
+            return "connection closed";
+        }
+        if (!requestStarted) {
+            return null;
+        }
+        if (!requestDone) {
+            return "request not fully sent";
+        }
+        if (response == null || !responseDone) {
+            return "response not fully read";
+        }
+        if (overRead || connection.decoder.bufferedBytes() > 0) {
+            return "bytes received beyond the response";
+        }
+        if (response.status().code() == 101) {
+            return "connection upgraded";
+        }
+        if (requestWantsClose) {
+            return "request said Connection: close";
+        }
+        if (!HttpUtil.isKeepAlive(response)) {
+            return response.protocolVersion().equals(HttpVersion.HTTP_1_0)
+                    ? "HTTP/1.0 response without keep-alive" : "response said Connection: close";
+        }
+        if (response.protocolVersion().equals(HttpVersion.HTTP_1_0)
+                && response.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            return "HTTP/1.0 response with Transfer-Encoding";
+        }
+        if (isCloseDelimited(response)) {
+            return "close-delimited response body";
+        }
+        return null;
+    }
+
+    // ---- package-private, for the connector and the pipeline -------------------------------------
+
+    boolean requestStarted() {
+        return requestStarted;
+    }
+
+    boolean isHeadRequest() {
+        return headRequest;
+    }
+
+    KeepAliveHeader keepAlive() {
+        return keepAlive;
+    }
+
+    UpstreamConnection connection() {
+        return connection;
+    }
+
+    /** Marks the session given back; drops what the caller did not read. Returns false if it already was. */
+    boolean markReleased() {
+        assert loop.inEventLoop();
+        if (released) {
+            return false;
+        }
+        released = true;
+        cancelReadTimer();
+        releaseInbound();
+        return true;
+    }
+
+    void onResponseBytes() {
+        anyResponseByte = true;
+    }
+
+    void onMessage(HttpObject message) {
+        cancelReadTimer();
+        if (message.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(message);
+            fail(decodeError(message.decoderResult().cause()));
+            return;
+        }
+        if (failure != null || released || responseDone) {
+            if (responseDone) {
+                overRead = true;
+            }
+            ReferenceCountUtil.release(message);
+            return;
+        }
+        if (message instanceof HttpResponse head) {
+            int code = head.status().code();
+            if (code >= 100 && code < 200 && code != 101) {
+                interimPending = true;
+            } else {
+                response = head;
+                keepAlive = KeepAliveHeader.parse(head.headers());
+            }
+        } else if (message instanceof LastHttpContent && interimPending) {
+            // The empty end of an informational response: nothing for the caller.
+            interimPending = false;
+            ReferenceCountUtil.release(message);
+            return;
+        }
+        if (message instanceof LastHttpContent && response != null) {
+            responseDone = true;
+        }
+        inbound.add(message);
+        deliver();
+    }
+
+    void onReadComplete() {
+        readPending = false;
+        deliver();
+        demand();
+    }
+
+    void onClosed() {
+        if (responseDone || failure != null) {
+            return;
+        }
+        fail(PingoraException.upstream(ErrorType.CONNECTION_CLOSED, retryBeforeResponse(),
+                (anyResponseByte ? "upstream closed the connection mid-response (" : "upstream closed the connection before responding (")
+                        + connection.peer + ", " + describeConnection() + ")", null));
+    }
+
+    void onError(Throwable cause) {
+        if (failure != null) {
+            return;
+        }
+        if (cause instanceof DecoderException) {
+            fail(decodeError(cause.getCause() != null ? cause.getCause() : cause));
+        } else if (cause instanceof SSLException) {
+            // As pingora: a TLS error is not safe to retry.
+            fail(PingoraException.upstream(ErrorType.READ_ERROR, RetryType.NO, "TLS error (" + connection.peer + ")", cause));
+        } else if (cause instanceof IOException) {
+            fail(PingoraException.upstream(ErrorType.READ_ERROR, retryBeforeResponse(),
+                    "read failed (" + connection.peer + ", " + describeConnection() + ")", cause));
+        } else {
+            fail(PingoraException.upstream(ErrorType.UNKNOWN_ERROR, RetryType.NO, "upstream pipeline error (" + connection.peer + ")", cause));
+        }
+    }
+
+    void failUnexpectedData() {
+        fail(PingoraException.upstream(ErrorType.H1_ERROR, RetryType.NO,
+                "upstream sent data before the request (" + connection.peer + ")", null));
+    }
+
+    // ---- the work, on the loop -------------------------------------------------------------------
+
+    private void doWriteHeader(HttpRequest request, boolean endOfStream, CompletableFuture<Void> done) {
+        if (rejectIfUnusable(request, done)) {
+            return;
+        }
+        if (requestStarted) {
+            ReferenceCountUtil.release(request);
+            done.completeExceptionally(new IllegalStateException("the request head was already written"));
+            return;
+        }
+        requestStarted = true;
+        headRequest = HttpMethod.HEAD.equals(request.method());
+        requestWantsClose = request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+        boolean full = request instanceof FullHttpRequest;
+        requestDone = endOfStream || full;
+        ChannelFuture write;
+        if (endOfStream && !full) {
+            connection.channel.write(request);
+            write = connection.channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        } else {
+            write = connection.channel.writeAndFlush(request);
+        }
+        track(write, done);
+    }
+
+    private void doWriteBody(ByteBuf data, boolean endOfStream, CompletableFuture<Void> done) {
+        if (rejectIfUnusable(data, done)) {
+            return;
+        }
+        if (!requestStarted || requestDone) {
+            data.release();
+            done.completeExceptionally(new IllegalStateException(
+                    requestStarted ? "the request body already ended" : "write the request head first"));
+            return;
+        }
+        requestDone = endOfStream;
+        HttpContent content = endOfStream ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data);
+        track(connection.channel.writeAndFlush(content), done);
+    }
+
+    private void doReadHeader(CompletableFuture<HttpResponse> done) {
+        if (!checkReadable(done)) {
+            return;
+        }
+        headerWaiter = done;
+        deliver();
+        demand();
+    }
+
+    private void doReadBody(CompletableFuture<HttpContent> done) {
+        if (!checkReadable(done)) {
+            return;
+        }
+        if (response == null) {
+            done.completeExceptionally(new IllegalStateException("read the response head first"));
+            return;
+        }
+        if (bodyEndDelivered) {
+            done.complete(LastHttpContent.EMPTY_LAST_CONTENT);
+            return;
+        }
+        bodyWaiter = done;
+        deliver();
+        demand();
+    }
+
+    private boolean checkReadable(CompletableFuture<?> done) {
+        if (failure != null) {
+            done.completeExceptionally(failure);
+            return false;
+        }
+        if (released) {
+            done.completeExceptionally(new IllegalStateException("the session was released"));
+            return false;
+        }
+        if (!requestStarted) {
+            done.completeExceptionally(new IllegalStateException("write the request head first"));
+            return false;
+        }
+        if (headerWaiter != null || bodyWaiter != null) {
+            done.completeExceptionally(new IllegalStateException("a read is already outstanding"));
+            return false;
+        }
+        return true;
+    }
+
+    /** Hands queued parts to whoever waits for them. */
+    private void deliver() {
+        HttpObject next = inbound.peek();
+        if (next == null) {
+            return;
+        }
+        if (headerWaiter != null) {
+            if (next instanceof HttpResponse head) {
+                inbound.poll();
+                CompletableFuture<HttpResponse> waiter = headerWaiter;
+                headerWaiter = null;
+                waiter.complete(head);
+            } else {
+                CompletableFuture<HttpResponse> waiter = headerWaiter;
+                headerWaiter = null;
+                waiter.completeExceptionally(new IllegalStateException("the response head was already read"));
+            }
+        } else if (bodyWaiter != null && next instanceof HttpContent content) {
+            inbound.poll();
+            if (content instanceof LastHttpContent) {
+                bodyEndDelivered = true;
+            }
+            CompletableFuture<HttpContent> waiter = bodyWaiter;
+            bodyWaiter = null;
+            waiter.complete(content);
+        }
+    }
+
+    /** Reads from the socket if someone waits and nothing is queued. */
+    private void demand() {
+        if (failure != null || readPending || !inbound.isEmpty() || (headerWaiter == null && bodyWaiter == null)) {
+            return;
+        }
+        readPending = true;
+        armReadTimer();
+        connection.channel.read();
+    }
+
+    private void armReadTimer() {
+        Duration timeout = connection.peer.options().readTimeout();
+        if (timeout == null || readTimer != null) {
+            return;
+        }
+        readTimer = loop.schedule(() -> {
+            readTimer = null;
+            fail(PingoraException.upstream(ErrorType.READ_TIMEDOUT, RetryType.NO,
+                    "no bytes from upstream within " + timeout + " (" + connection.peer + ")", null));
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelReadTimer() {
+        if (readTimer != null) {
+            readTimer.cancel(false);
+            readTimer = null;
+        }
+    }
+
+    private void track(ChannelFuture write, CompletableFuture<Void> done) {
+        Duration timeout = connection.peer.options().writeTimeout();
+        ScheduledFuture<?> timer = timeout == null || write.isDone() ? null : loop.schedule(() -> {
+            fail(PingoraException.upstream(ErrorType.WRITE_TIMEDOUT, RetryType.NO,
+                    "write not done within " + timeout + " (" + connection.peer + ")", null));
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        write.addListener(f -> {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            if (f.isSuccess()) {
+                done.complete(null);
+                return;
+            }
+            if (failure == null) {
+                fail(PingoraException.upstream(ErrorType.WRITE_ERROR, retryBeforeResponse(),
+                        "write failed (" + connection.peer + ", " + describeConnection() + ")", f.cause()));
+            }
+            done.completeExceptionally(failure);
+        });
+    }
+
+    private boolean rejectIfUnusable(Object message, CompletableFuture<?> done) {
+        if (failure == null && !released) {
+            return false;
+        }
+        ReferenceCountUtil.release(message);
+        done.completeExceptionally(failure != null ? failure : new IllegalStateException("the session was released"));
+        return true;
+    }
+
+    private void fail(PingoraException error) {
+        if (failure != null) {
+            return;
+        }
+        failure = error;
+        connection.dead = true;
+        cancelReadTimer();
+        releaseInbound();
+        if (headerWaiter != null) {
+            CompletableFuture<HttpResponse> waiter = headerWaiter;
+            headerWaiter = null;
+            waiter.completeExceptionally(error);
+        }
+        if (bodyWaiter != null) {
+            CompletableFuture<HttpContent> waiter = bodyWaiter;
+            bodyWaiter = null;
+            waiter.completeExceptionally(error);
+        }
+        connection.channel.close();
+    }
+
+    private void releaseInbound() {
+        for (HttpObject o = inbound.poll(); o != null; o = inbound.poll()) {
+            ReferenceCountUtil.release(o);
+        }
+    }
+
+    private RetryType retryBeforeResponse() {
+        return anyResponseByte ? RetryType.NO : RetryType.REUSED_ONLY;
+    }
+
+    private PingoraException decodeError(Throwable cause) {
+        if (cause instanceof PrematureChannelClosureException) {
+            return PingoraException.upstream(ErrorType.CONNECTION_CLOSED, retryBeforeResponse(),
+                    "upstream closed the connection mid-response (" + connection.peer + ")", cause);
+        }
+        ErrorType type = cause instanceof TooLongFrameException ? ErrorType.INVALID_HTTP_HEADER : ErrorType.H1_ERROR;
+        return PingoraException.upstream(type, RetryType.NO, "invalid response (" + connection.peer + ")", cause);
+    }
+
+    private boolean isCloseDelimited(HttpResponse head) {
+        int code = head.status().code();
+        if (headRequest || code == 204 || code == 304 || (code >= 100 && code < 200)) {
+            return false;
+        }
+        return !HttpUtil.isContentLengthSet(head) && !HttpUtil.isTransferEncodingChunked(head);
+    }
+
+    private String describeConnection() {
+        return (digest.reused() ? "reused" : "new") + " connection, request " + digest.requestNumber();
+    }
+
+    /** Runs {@code work} on the loop; if the loop rejects it, fails {@code done} and drops {@code message}. */
+    private void onLoop(Runnable work, Object message, CompletableFuture<?> done) {
+        if (loop.inEventLoop()) {
+            work.run();
+            return;
+        }
+        try {
+            loop.execute(work);
+        } catch (RuntimeException e) {
+            ReferenceCountUtil.release(message);
+            done.completeExceptionally(PingoraException.internal(ErrorType.INTERNAL_ERROR,
+                    "the upstream event loop is shut down", e));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Http1ClientSession(" + connection + ", reused=" + digest.reused() + ')';
+    }
+}

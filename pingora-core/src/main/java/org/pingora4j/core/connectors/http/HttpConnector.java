@@ -1,0 +1,319 @@
+package org.pingora4j.core.connectors.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.resolver.AddressResolverGroup;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.pingora4j.core.connectors.ConnectorOptions;
+import org.pingora4j.core.connectors.Established;
+import org.pingora4j.core.connectors.HandlerNames;
+import org.pingora4j.core.connectors.PeerResolver;
+import org.pingora4j.core.connectors.TransportConnector;
+import org.pingora4j.core.error.ErrorType;
+import org.pingora4j.core.error.PingoraException;
+import org.pingora4j.core.upstreams.HttpPeer;
+import org.pingora4j.pool.ConnectionMeta;
+import org.pingora4j.pool.ConnectionPool;
+import org.pingora4j.pool.PoolHandle;
+import org.pingora4j.pool.Scheduler;
+import org.pingora4j.pool.Ticker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands out HTTP/1.1 upstream sessions, reusing pooled connections, and takes them back. Mirrors
+ * pingora's HTTP connector ({@code connectors/http/mod.rs} and {@code v1.rs}) with its
+ * {@code TransportConnector}'s pool: one {@link ConnectionPool}, shared by every event loop, sized by
+ * {@link ConnectorOptions#keepalivePoolSize()}.
+ *
+ * <ul>
+ *   <li>{@link #getHttpSession}: an idle connection of the peer's reuse key, preferring one that
+ *       lives on the caller's event loop, checked alive when taken; otherwise a new connection. The
+ *       session's digest says which ({@code reused()}).</li>
+ *   <li>{@link #releaseHttpSession}: back to the pool only if reusable, for the peer's idle timeout,
+ *       shortened by the upstream's {@code Keep-Alive: timeout} (less a safety margin); not at all
+ *       once the upstream's {@code Keep-Alive: max} is spent.</li>
+ *   <li>While pooled, each connection is watched on its own event loop; see {@link IdleWatcher}.</li>
+ * </ul>
+ */
+public final class HttpConnector implements AutoCloseable {
+
+    private static final Logger logger = LoggerFactory.getLogger(HttpConnector.class);
+
+    private final TransportConnector transport;
+    private final ConnectionPool<UpstreamConnection> pool;
+    private final Map<EventLoop, Integer> loopIndexes = new ConcurrentHashMap<>();
+    private final AtomicInteger nextLoopIndex = new AtomicInteger();
+    private final LongAdder sessions = new LongAdder();
+    private final LongAdder reused = new LongAdder();
+    private final LongAdder connectsOk = new LongAdder();
+    private final LongAdder connectsFailed = new LongAdder();
+    private final LongAdder staleOnCheckout = new LongAdder();
+    private final LongAdder idleClosed = new LongAdder();
+    private final LongAdder released = new LongAdder();
+    private final LongAdder notReusable = new LongAdder();
+
+    /** Creates a connector with the system resolver, NIO sockets, and the system clock. */
+    public HttpConnector(ConnectorOptions options) {
+        this(builder(options));
+    }
+
+    private HttpConnector(Builder b) {
+        this.transport = new TransportConnector(b.options, b.resolver, b.channelType);
+        this.pool = ConnectionPool.<UpstreamConnection>builder()
+                .capacity(b.options.keepalivePoolSize())
+                .maxIdle(b.options.keepalivePoolMaxIdle())
+                .trimDelay(b.options.keepalivePoolTrimDelay())
+                .ticker(b.ticker)
+                .scheduler(b.scheduler)
+                .evictionListener((meta, connection, cause) -> connection.closeEvicted(cause))
+                .build();
+    }
+
+    /** Returns a builder for a connector with a custom resolver, socket type, clock or scheduler. */
+    public static Builder builder(ConnectorOptions options) {
+        return new Builder(options);
+    }
+
+    /**
+     * Returns a session to {@code peer}: on a pooled connection if one is idle, else on a new one.
+     * Mirrors pingora's {@code get_http_session}; the {@code reused} flag it returns is
+     * {@code session.digest().reused()}.
+     *
+     * @param callerLoop the event loop the caller runs on: a connection living there is preferred,
+     *     and a new connection is made there
+     * @return a future completed on the connection's event loop, or with a {@link PingoraException}
+     */
+    public CompletableFuture<Http1ClientSession> getHttpSession(HttpPeer peer, EventLoop callerLoop) {
+        CompletableFuture<Http1ClientSession> result = new CompletableFuture<>();
+        takeIdleOrConnect(peer, callerLoop, result);
+        return result;
+    }
+
+    /**
+     * Gives a session back. Its connection returns to the pool if
+     * {@link Http1ClientSession#notReusableReason()} is null and the upstream's keep-alive allows,
+     * and is closed otherwise. Mirrors pingora's {@code release_http_session}; the idle timeout is
+     * the peer's. Safe to call from any thread, and more than once.
+     */
+    public void releaseHttpSession(Http1ClientSession session) {
+        EventLoop loop = session.eventLoop();
+        if (loop.inEventLoop()) {
+            release(session);
+        } else {
+            loop.execute(() -> release(session));
+        }
+    }
+
+    /** Returns a snapshot of what the connector and its pool did. */
+    public ConnectorStats stats() {
+        return new ConnectorStats(sessions.sum(), reused.sum(), connectsOk.sum(), connectsFailed.sum(),
+                staleOnCheckout.sum(), idleClosed.sum(), released.sum(), notReusable.sum(), pool.stats());
+    }
+
+    /** Returns the transport connector that establishes new connections. */
+    public TransportConnector transport() {
+        return transport;
+    }
+
+    /** Closes every idle connection and stops pooling; sessions in use are not affected. */
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    // ---- checkout -------------------------------------------------------------------------------
+
+    private void takeIdleOrConnect(HttpPeer peer, EventLoop callerLoop, CompletableFuture<Http1ClientSession> result) {
+        UpstreamConnection idle = pool.get(peer.reuseKey(), affinity(callerLoop));
+        if (idle == null) {
+            connect(peer, callerLoop, result);
+            return;
+        }
+        Runnable activate = () -> {
+            idle.watcher.leaveIdle();
+            idle.handle = null;
+            if (idle.dead || !idle.channel.isActive()) {
+                staleOnCheckout.increment();
+                idle.channel.close();
+                takeIdleOrConnect(peer, callerLoop, result);
+                return;
+            }
+            result.complete(startSession(idle));
+        };
+        if (idle.loop.inEventLoop()) {
+            activate.run();
+        } else {
+            idle.loop.execute(activate);
+        }
+    }
+
+    private void connect(HttpPeer peer, EventLoop loop, CompletableFuture<Http1ClientSession> result) {
+        transport.newStream(peer, loop).whenComplete((established, error) -> {
+            if (error != null) {
+                connectsFailed.increment();
+                result.completeExceptionally(unwrap(error));
+                return;
+            }
+            connectsOk.increment();
+            UpstreamConnection connection = install(established, peer);
+            if (!result.complete(startSession(connection))) {
+                connection.channel.close();
+            }
+        });
+    }
+
+    private UpstreamConnection install(Established established, HttpPeer peer) {
+        UpstreamConnection connection = new UpstreamConnection(established, ConnectionMeta.create(peer.reuseKey()), peer);
+        connection.watcher = new IdleWatcher(this, connection);
+        connection.decoder = new ResponseDecoder(connection);
+        Channel channel = established.channel();
+        ChannelPipeline pipeline = channel.pipeline();
+        pipeline.addLast(HandlerNames.IDLE_WATCH, connection.watcher);
+        pipeline.addLast(HandlerNames.HTTP_CODEC, connection.decoder);
+        pipeline.addLast(HandlerNames.HTTP_ENCODER, new HttpRequestEncoder());
+        pipeline.addLast(HandlerNames.HTTP_SESSION, new SessionBridge(connection));
+        return connection;
+    }
+
+    private Http1ClientSession startSession(UpstreamConnection connection) {
+        assert connection.loop.inEventLoop();
+        connection.requests++;
+        Http1ClientSession session = new Http1ClientSession(connection, connection.digestForNextRequest());
+        connection.session = session;
+        sessions.increment();
+        if (session.reused()) {
+            reused.increment();
+        }
+        return session;
+    }
+
+    // ---- release --------------------------------------------------------------------------------
+
+    private void release(Http1ClientSession session) {
+        UpstreamConnection connection = session.connection();
+        assert connection.loop.inEventLoop();
+        String reason = session.notReusableReason();
+        if (!session.markReleased()) {
+            return;
+        }
+        released.increment();
+        connection.session = null;
+        KeepAliveHeader keepAlive = session.keepAlive();
+        if (reason == null) {
+            reason = spendServerBudget(connection, keepAlive);
+        }
+        Duration idleTimeout = keepAlive.idleTimeout(connection.peer.idleTimeout());
+        if (reason == null && idleTimeout != null && idleTimeout.isZero()) {
+            reason = keepAlive.timeoutSeconds() >= 0 ? "upstream keep-alive timeout too short to pool safely" : "idle timeout 0";
+        }
+        if (reason != null) {
+            notReusable.increment();
+            logger.debug("Not reusing {}: {}", connection, reason);
+            connection.dead = true;
+            connection.channel.close();
+            return;
+        }
+        connection.watcher.enterIdle();
+        PoolHandle<UpstreamConnection> handle =
+                pool.put(connection.meta, connection, affinity(connection.loop), idleTimeout);
+        if (handle.isIdle()) {
+            connection.handle = handle;
+        }
+    }
+
+    /** Applies the upstream's {@code Keep-Alive: max}; returns why not to reuse, or null. */
+    private static String spendServerBudget(UpstreamConnection connection, KeepAliveHeader keepAlive) {
+        if (keepAlive.max() >= 0) {
+            connection.serverRequestBudget = keepAlive.max();
+        } else if (connection.serverRequestBudget > 0) {
+            connection.serverRequestBudget--;
+        }
+        return connection.serverRequestBudget == 0 ? "upstream keep-alive max reached" : null;
+    }
+
+    /** The idle watcher saw the pooled connection die: take it out and close it. On its loop. */
+    void idleConnectionDied(UpstreamConnection connection, String why) {
+        assert connection.loop.inEventLoop();
+        connection.dead = true;
+        PoolHandle<UpstreamConnection> handle = connection.handle;
+        connection.handle = null;
+        if (handle != null && pool.popClosed(handle)) {
+            idleClosed.increment();
+            logger.debug("Idle {} left the pool: {}", connection, why);
+        }
+        connection.channel.close();
+    }
+
+    private int affinity(EventLoop loop) {
+        Integer index = loopIndexes.get(loop);
+        if (index == null) {
+            index = loopIndexes.computeIfAbsent(loop, l -> {
+                int next = nextLoopIndex.getAndIncrement();
+                return next <= 4095 ? next : ConnectionPool.NO_AFFINITY;
+            });
+        }
+        return index;
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return cause instanceof PingoraException ? cause
+                : PingoraException.upstream(ErrorType.CONNECT_ERROR, "connect failed", cause);
+    }
+
+    /** Configures an {@link HttpConnector}. */
+    public static final class Builder {
+        private final ConnectorOptions options;
+        private AddressResolverGroup<InetSocketAddress> resolver = PeerResolver.system();
+        private Class<? extends Channel> channelType = NioSocketChannel.class;
+        private Ticker ticker = Ticker.system();
+        private Scheduler scheduler = Scheduler.system();
+
+        private Builder(ConnectorOptions options) {
+            if (options == null) {
+                throw new NullPointerException("options");
+            }
+            this.options = options;
+        }
+
+        /** Sets how host names are resolved; see {@link PeerResolver}. */
+        public Builder resolver(AddressResolverGroup<InetSocketAddress> value) {
+            resolver = java.util.Objects.requireNonNull(value, "resolver");
+            return this;
+        }
+
+        /** Sets the socket channel class, which must match the event loops' transport. */
+        public Builder channelType(Class<? extends Channel> value) {
+            channelType = java.util.Objects.requireNonNull(value, "channelType");
+            return this;
+        }
+
+        /** Sets the pool's clock (idle timeouts); tests inject one. */
+        public Builder ticker(Ticker value) {
+            ticker = java.util.Objects.requireNonNull(value, "ticker");
+            return this;
+        }
+
+        /** Sets what runs the pool's maintenance (expiry, trimming). */
+        public Builder scheduler(Scheduler value) {
+            scheduler = java.util.Objects.requireNonNull(value, "scheduler");
+            return this;
+        }
+
+        /** Builds the connector. */
+        public HttpConnector build() {
+            return new HttpConnector(this);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package org.pingora4j.core.connectors.http;
+
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpResponseDecoder;
+
+/**
+ * Netty's HTTP/1.x response decoder, told which request each response answers (a response to
+ * HEAD has no body, whatever its headers say) and able to report bytes it holds beyond a finished
+ * response: bytes a server sent ahead of any request, which make the connection unusable (pingora's
+ * "over-read" check).
+ */
+final class ResponseDecoder extends HttpResponseDecoder {
+
+    /** Header limits: as Netty's defaults, with room for the large cookies some origins send. */
+    static final int MAX_INITIAL_LINE = 8192;
+    static final int MAX_HEADER_SIZE = 64 * 1024;
+
+    private final UpstreamConnection connection;
+
+    ResponseDecoder(UpstreamConnection connection) {
+        super(new HttpDecoderConfig().setMaxInitialLineLength(MAX_INITIAL_LINE).setMaxHeaderSize(MAX_HEADER_SIZE));
+        this.connection = connection;
+    }
+
+    @Override
+    protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+        Http1ClientSession session = connection.session;
+        if (session != null && session.isHeadRequest()) {
+            return true;
+        }
+        return super.isContentAlwaysEmpty(msg);
+    }
+
+    /** Returns how many received bytes wait in the decoder, not yet part of any message. */
+    int bufferedBytes() {
+        return actualReadableBytes();
+    }
+}

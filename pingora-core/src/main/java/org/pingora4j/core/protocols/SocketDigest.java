@@ -1,0 +1,12 @@
+package org.pingora4j.core.protocols;
+
+import java.net.InetSocketAddress;
+
+/**
+ * The two ends of a connection. Mirrors pingora's {@code SocketDigest}.
+ *
+ * @param localAddress this side's address
+ * @param peerAddress the other side's address
+ */
+public record SocketDigest(InetSocketAddress localAddress, InetSocketAddress peerAddress) {
+}
