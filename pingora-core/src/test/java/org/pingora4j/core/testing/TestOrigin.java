@@ -57,15 +57,16 @@ public final class TestOrigin implements AutoCloseable {
             ctx.writeAndFlush(response(status, body, headerPairs));
         }
 
-        /** Writes raw bytes to the connection. */
+        /** Writes raw bytes to the connection, beneath the HTTP codec. */
         public void writeRaw(String bytes) {
-            ctx.writeAndFlush(Unpooled.copiedBuffer(bytes, StandardCharsets.ISO_8859_1));
+            writeRawTo(ctx.channel(), bytes);
         }
     }
 
     /** Answers 200 with body {@code hello}. */
     public static final Responder HELLO = ex -> ex.reply(HttpResponseStatus.OK, "hello");
 
+    private static final String CODEC = "codec";
     private static final AttributeKey<Integer> CONNECTION_ID = AttributeKey.valueOf("test-origin-connection-id");
     private static final AttributeKey<AtomicInteger> REQUESTS = AttributeKey.valueOf("test-origin-requests");
 
@@ -90,8 +91,8 @@ public final class TestOrigin implements AutoCloseable {
                         if (ssl != null) {
                             ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
                         }
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024 * 1024),
-                                new Handler());
+                        ch.pipeline().addLast(CODEC, new HttpServerCodec());
+                        ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024 * 1024), new Handler());
                     }
                 })
                 .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
@@ -115,6 +116,11 @@ public final class TestOrigin implements AutoCloseable {
                 .trustManager(TestCerts.file(clientCa + ".crt").toFile())
                 .clientAuth(ClientAuth.REQUIRE)
                 .build());
+    }
+
+    /** Writes raw bytes to {@code channel}, one of this origin's connections, beneath the HTTP codec. */
+    public static void writeRawTo(Channel channel, String bytes) {
+        channel.pipeline().context(CODEC).writeAndFlush(Unpooled.copiedBuffer(bytes, StandardCharsets.ISO_8859_1));
     }
 
     /** Builds a full response with a Content-Length. */

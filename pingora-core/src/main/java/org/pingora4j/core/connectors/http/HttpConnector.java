@@ -149,7 +149,9 @@ public final class HttpConnector implements AutoCloseable {
                 takeIdleOrConnect(peer, callerLoop, result);
                 return;
             }
-            result.complete(startSession(idle));
+            if (!result.complete(startSession(idle))) {
+                idle.channel.close();
+            }
         };
         if (idle.loop.inEventLoop()) {
             activate.run();
@@ -159,18 +161,36 @@ public final class HttpConnector implements AutoCloseable {
     }
 
     private void connect(HttpPeer peer, EventLoop loop, CompletableFuture<Http1ClientSession> result) {
+        // The connect may finish before this callback is attached, which then runs on the calling
+        // thread: hop to the loop, where the pipeline and the session live.
         transport.newStream(peer, loop).whenComplete((established, error) -> {
-            if (error != null) {
-                connectsFailed.increment();
-                result.completeExceptionally(unwrap(error));
-                return;
+            if (loop.inEventLoop()) {
+                onConnected(peer, established, error, result);
+            } else {
+                loop.execute(() -> onConnected(peer, established, error, result));
             }
-            connectsOk.increment();
+        });
+    }
+
+    private void onConnected(HttpPeer peer, Established established, Throwable error,
+                             CompletableFuture<Http1ClientSession> result) {
+        if (error != null) {
+            connectsFailed.increment();
+            result.completeExceptionally(unwrap(error));
+            return;
+        }
+        connectsOk.increment();
+        try {
             UpstreamConnection connection = install(established, peer);
             if (!result.complete(startSession(connection))) {
                 connection.channel.close();
             }
-        });
+        } catch (RuntimeException | Error e) {
+            // Never lose a request to an exception thrown inside a future's callback.
+            established.channel().close();
+            result.completeExceptionally(PingoraException.internal(ErrorType.INTERNAL_ERROR,
+                    "setting up the upstream connection failed (" + peer + ")", e));
+        }
     }
 
     private UpstreamConnection install(Established established, HttpPeer peer) {

@@ -24,7 +24,7 @@ import org.pingora4j.core.upstreams.HttpPeer;
 final class ConnectorFixture implements AutoCloseable {
 
     /** One finished exchange. */
-    record Result(HttpResponse head, String body, Digest digest, String notReusableReason) {
+    record Result(HttpResponse head, String body, Digest digest, String notReusableReason, Http1ClientSession session) {
         int status() {
             return head.status().code();
         }
@@ -53,16 +53,20 @@ final class ConnectorFixture implements AutoCloseable {
         return request;
     }
 
-    /** Sends GET {@code path}, reads the whole response, releases the session, and waits until released. */
+    /** Sends {@code request}, reads the whole response, releases the session, and waits until released. */
     Result exchange(HttpConnector connector, HttpPeer peer, HttpRequest request) throws Exception {
-        Http1ClientSession session = await(connector.getHttpSession(peer, loop()));
+        return exchange(connector, peer, request, loop());
+    }
+
+    Result exchange(HttpConnector connector, HttpPeer peer, HttpRequest request, EventLoop callerLoop) throws Exception {
+        Http1ClientSession session = await(connector.getHttpSession(peer, callerLoop));
         await(session.writeRequestHeader(request, true));
         HttpResponse head = await(session.readResponseHeader());
         String body = readBody(session);
         String reason = onLoop(session.eventLoop(), session::notReusableReason);
         connector.releaseHttpSession(session);
         onLoop(session.eventLoop(), () -> null);
-        return new Result(head, body, session.digest(), reason);
+        return new Result(head, body, session.digest(), reason, session);
     }
 
     Result exchange(HttpConnector connector, HttpPeer peer) throws Exception {
@@ -82,6 +86,13 @@ final class ConnectorFixture implements AutoCloseable {
                 content.release();
             }
         }
+    }
+
+    /** Waits until the connection behind {@code session} is closed and its close was processed. */
+    static void awaitClosed(Http1ClientSession session) throws Exception {
+        io.netty.channel.Channel channel = session.connection().channel;
+        channel.closeFuture().await(10, TimeUnit.SECONDS);
+        onLoop(session.eventLoop(), () -> null);
     }
 
     static <T> T onLoop(EventLoop loop, java.util.concurrent.Callable<T> task)
