@@ -20,6 +20,11 @@ public final class LeakCheckExtension implements AfterEachCallback {
 
     @Override
     public void afterEach(ExtensionContext context) {
+        check(context.getDisplayName());
+    }
+
+    /** Collects garbage, lets Netty poll for leaks, and throws if any was reported. */
+    static void check(String testName) {
         LeakTracking.install();
         for (int i = 0; i < ROUNDS; i++) {
             System.gc();
@@ -32,7 +37,7 @@ public final class LeakCheckExtension implements AfterEachCallback {
         }
         List<String> leaks = LeakTracking.drain();
         if (!leaks.isEmpty()) {
-            throw new AssertionError(leaks.size() + " Netty leak(s) in " + context.getDisplayName() + ":\n"
+            throw new AssertionError(leaks.size() + " Netty leak(s) in " + testName + ":\n"
                     + String.join("\n", leaks));
         }
     }
