@@ -6,6 +6,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
@@ -122,7 +124,11 @@ final class ConnectAttempt {
             return;
         }
         bootstrap.option(ChannelOption.SO_KEEPALIVE, true);
-        if (connector.channelType() == NioSocketChannel.class) {
+        if (connector.channelType() == EpollSocketChannel.class) {
+            bootstrap.option(EpollChannelOption.TCP_KEEPIDLE, (int) keepalive.idle().getSeconds());
+            bootstrap.option(EpollChannelOption.TCP_KEEPINTVL, (int) keepalive.interval().getSeconds());
+            bootstrap.option(EpollChannelOption.TCP_KEEPCNT, keepalive.count());
+        } else if (connector.channelType() == NioSocketChannel.class) {
             bootstrap.option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), (int) keepalive.idle().getSeconds());
             bootstrap.option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL),
                     (int) keepalive.interval().getSeconds());

@@ -16,6 +16,8 @@ import org.pingora4j.core.upstreams.Alpn;
 import org.pingora4j.core.upstreams.CaCertificates;
 import org.pingora4j.core.upstreams.CertKey;
 import org.pingora4j.core.upstreams.HttpPeer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Establishes new upstream connections: name resolution off the event loop, TCP connect, TLS through
@@ -29,6 +31,8 @@ import org.pingora4j.core.upstreams.HttpPeer;
  * certificate) and whose context names the peer.
  */
 public final class TransportConnector {
+
+    private static final Logger logger = LoggerFactory.getLogger(TransportConnector.class);
 
     private final AddressResolverGroup<InetSocketAddress> resolver;
     private final Class<? extends Channel> channelType;
@@ -60,6 +64,23 @@ public final class TransportConnector {
         this.tls = new TlsContexts(ca, certKey);
         this.bindToV4 = options.bindToV4();
         this.bindToV6 = options.bindToV6();
+        warnAboutUnsupported(options);
+    }
+
+    /**
+     * Says so, once per connector, when options ask for what this transport cannot do, rather than
+     * ignoring them silently.
+     */
+    private void warnAboutUnsupported(ConnectorOptions options) {
+        if (options.debugSslKeylog()) {
+            logger.warn("upstream_debug_ssl_keylog is set, but the {} TLS engine cannot export session keys; "
+                    + "no key log is written", tls.providerName());
+        }
+        options.offloadThreadpool().ifPresent(offload -> logger.warn(
+                "upstream_connect_offload_threadpools ({} x {}) is ignored: connects never block an event loop "
+                        + "here, and a Netty channel stays on the loop that connected it, so offloading the "
+                        + "connect would move all of the connection's I/O to the offload threads",
+                offload.pools(), offload.threadsPerPool()));
     }
 
     /**

@@ -2,6 +2,7 @@ package org.pingora4j.core.upstreams;
 
 import java.util.Locale;
 import java.util.function.UnaryOperator;
+import org.pingora4j.core.protocols.HostPort;
 import org.pingora4j.pool.GroupKey;
 
 /**
@@ -40,7 +41,11 @@ public final class HttpPeer {
      * @throws IllegalArgumentException if {@code address} is not a host and a port from 1 to 65535
      */
     public HttpPeer(String address, boolean tls, String sni) {
-        this(parseHost(address), parsePort(address), tls, sni, PeerOptions.defaults());
+        this(HostPort.parse(address, 1), tls, sni);
+    }
+
+    private HttpPeer(HostPort address, boolean tls, String sni) {
+        this(address.host(), address.port(), tls, sni, PeerOptions.defaults());
     }
 
     /**
@@ -95,7 +100,7 @@ public final class HttpPeer {
 
     /** Returns {@code host:port} ({@code [ipv6]:port} for IPv6 literals). */
     public String address() {
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ':' + port;
+        return new HostPort(host, port).toString();
     }
 
     /** Returns whether the peer speaks TLS. */
@@ -150,48 +155,5 @@ public final class HttpPeer {
     public String toString() {
         return "addr: " + address() + ", scheme: " + (tls ? "HTTPS" : "HTTP") + (sni.isEmpty() ? "" : ", sni: " + sni)
                 + (options.groupKey() == 0 ? "" : ", group_key: " + options.groupKey());
-    }
-
-    private static String parseHost(String address) {
-        int colon = portColon(address);
-        String host = address.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        } else if (host.indexOf(':') >= 0) {
-            throw badAddress(address);
-        }
-        if (host.isEmpty()) {
-            throw badAddress(address);
-        }
-        return host;
-    }
-
-    private static int parsePort(String address) {
-        String port = address.substring(portColon(address) + 1);
-        try {
-            int value = Integer.parseInt(port);
-            if (value >= 1 && value <= 65535 && port.chars().allMatch(Character::isDigit)) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw badAddress(address);
-    }
-
-    private static int portColon(String address) {
-        if (address == null) {
-            throw new NullPointerException("address");
-        }
-        int colon = address.lastIndexOf(':');
-        if (colon <= 0 || colon == address.length() - 1) {
-            throw badAddress(address);
-        }
-        return colon;
-    }
-
-    private static IllegalArgumentException badAddress(String address) {
-        return new IllegalArgumentException(
-                "address: \"" + address + "\" (expected: host:port or [ipv6]:port, port 1..65535)");
     }
 }

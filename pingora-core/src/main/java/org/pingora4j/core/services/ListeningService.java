@@ -1,0 +1,183 @@
+package org.pingora4j.core.services;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SSLException;
+import org.pingora4j.core.error.ErrorType;
+import org.pingora4j.core.error.PingoraException;
+import org.pingora4j.core.protocols.HostPort;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A service that accepts connections on TCP and TLS endpoints and hands each to an application
+ * protocol. Mirrors pingora's listening {@code Service} ({@code services/listening.rs}) with its
+ * {@code add_tcp} and {@code add_tls}.
+ *
+ * <p>Subclasses install their protocol handlers in {@link #initConnection(Channel, boolean)} and say
+ * when they are {@link #drained()}. This class tracks every accepted connection, so that
+ * {@link #shutdown()} can close what is left after the grace period.
+ */
+public abstract class ListeningService implements Service {
+
+    private static final Logger logger = LoggerFactory.getLogger(ListeningService.class);
+
+    private record Endpoint(HostPort address, SslContext tls) {
+    }
+
+    private final String name;
+    private final List<Endpoint> endpoints = new ArrayList<>();
+    private final List<Channel> listeners = new CopyOnWriteArrayList<>();
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private volatile boolean started;
+
+    /** Creates a service named {@code name}, without endpoints yet. */
+    protected ListeningService(String name) {
+        this.name = name;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Listens for plain TCP on {@code address} ({@code host:port}; port 0 picks a free one). Mirrors
+     * pingora's {@code add_tcp}.
+     *
+     * @throws IllegalArgumentException if the address is malformed
+     * @throws IllegalStateException if the service already started
+     */
+    public void addTcp(String address) {
+        addEndpoint(new Endpoint(HostPort.parse(address, 0), null));
+    }
+
+    /**
+     * Listens for TLS on {@code address} with the PEM certificate chain and (PKCS#8) key files.
+     * Mirrors pingora's {@code add_tls}.
+     *
+     * @throws PingoraException CONFIG_ERROR if the certificate or key cannot be used
+     */
+    public void addTls(String address, String certPath, String keyPath) {
+        HostPort hostPort = HostPort.parse(address, 0);
+        SslContext tls;
+        try {
+            tls = SslContextBuilder.forServer(new File(certPath), new File(keyPath)).build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw PingoraException.internal(ErrorType.CONFIG_ERROR,
+                    "cannot use certificate " + certPath + " and key " + keyPath + " for " + address, e);
+        }
+        addEndpoint(new Endpoint(hostPort, tls));
+    }
+
+    private synchronized void addEndpoint(Endpoint endpoint) {
+        if (started) {
+            throw new IllegalStateException("service " + name + " already started; add endpoints before");
+        }
+        endpoints.add(endpoint);
+    }
+
+    /** Returns the bound addresses, in the order endpoints were added; empty before start. */
+    public List<InetSocketAddress> boundAddresses() {
+        List<InetSocketAddress> bound = new ArrayList<>();
+        for (Channel listener : listeners) {
+            bound.add((InetSocketAddress) listener.localAddress());
+        }
+        return bound;
+    }
+
+    /** Returns the number of open accepted connections. */
+    public int openConnections() {
+        return connections.size();
+    }
+
+    @Override
+    public synchronized void start(ServiceContext context) throws Exception {
+        if (started) {
+            throw new IllegalStateException("service " + name + " already started");
+        }
+        if (endpoints.isEmpty()) {
+            throw new IllegalStateException("service " + name + " has no endpoint: call addTcp or addTls");
+        }
+        started = true;
+        onStart(context);
+        for (Endpoint endpoint : endpoints) {
+            ChannelFuture bind = new ServerBootstrap()
+                    .group(context.eventLoops())
+                    .channel(context.transport().serverChannelType())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childHandler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            connections.add(ch);
+                            if (endpoint.tls() != null) {
+                                ch.pipeline().addLast("tls", endpoint.tls().newHandler(ch.alloc()));
+                            }
+                            initConnection(ch, endpoint.tls() != null);
+                        }
+                    })
+                    .bind(new InetSocketAddress(endpoint.address().host(), endpoint.address().port()));
+            bind.awaitUninterruptibly();
+            if (!bind.isSuccess()) {
+                stopListening();
+                throw PingoraException.internal(ErrorType.BIND_ERROR,
+                        "service " + name + " cannot listen on " + endpoint.address(), bind.cause());
+            }
+            listeners.add(bind.channel());
+            logger.info("{} listening on {}{}", name, bind.channel().localAddress(), endpoint.tls() != null ? " (TLS)" : "");
+        }
+    }
+
+    /** Called once before the listeners bind, with the server's event loops and configuration. */
+    protected void onStart(ServiceContext context) throws Exception {
+    }
+
+    /**
+     * Installs the application protocol on a newly accepted connection. Auto-read is off: the
+     * handlers read when they are ready for more.
+     *
+     * @param tls whether a TLS handler is already first in the pipeline
+     */
+    protected abstract void initConnection(Channel channel, boolean tls);
+
+    @Override
+    public CompletionStage<Void> stopAccepting() {
+        return stopListening();
+    }
+
+    private CompletionStage<Void> stopListening() {
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (Channel listener : listeners) {
+            CompletableFuture<Void> closed = new CompletableFuture<>();
+            listener.close().addListener(f -> closed.complete(null));
+            closing.add(closed);
+        }
+        listeners.clear();
+        return CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0]));
+    }
+
+    /** Closes every connection still open. */
+    @Override
+    public void shutdown() {
+        stopListening();
+        connections.close().awaitUninterruptibly();
+    }
+}
