@@ -12,7 +12,6 @@ import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.math.BigInteger;
@@ -79,13 +78,13 @@ final class ConnectAttempt {
         }
         InetSocketAddress unresolved = InetSocketAddress.createUnresolved(peer.host(), peer.port());
         Future<InetSocketAddress> resolved = connector.resolver().getResolver(loop).resolve(unresolved);
-        resolved.addListener(f -> {
+        resolved.addListener(f -> guarded(() -> {
             if (f.isSuccess()) {
                 connect(resolved.getNow());
             } else {
                 fail(ConnectErrors.map(f.cause(), peer, false));
             }
-        });
+        }));
     }
 
     private void connect(InetSocketAddress remote) {
@@ -110,13 +109,13 @@ final class ConnectAttempt {
         applyKeepalive(bootstrap, options.tcpKeepalive());
         ChannelFuture connect = bootstrap.connect(remote, connector.bindAddress(peer, remote));
         channel = connect.channel();
-        connect.addListener(f -> {
+        connect.addListener(f -> guarded(() -> {
             if (f.isSuccess()) {
                 onTcpConnected();
             } else {
                 fail(ConnectErrors.map(f.cause(), peer, false));
             }
-        });
+        }));
     }
 
     private void applyKeepalive(Bootstrap bootstrap, TcpKeepalive keepalive) {
@@ -146,15 +145,13 @@ final class ConnectAttempt {
             succeed(null);
             return;
         }
-        String sni = peer.sni();
-        // An IP literal is not a valid SNI (RFC 6066); send none, as for an empty SNI.
-        SslHandler handler = sni.isEmpty() || NetUtil.isValidIpV4Address(sni) || NetUtil.isValidIpV6Address(sni)
-                ? sslContext.newHandler(channel.alloc())
-                : sslContext.newHandler(channel.alloc(), sni, peer.port());
+        SslHandler handler = sslContext.newHandler(channel.alloc());
+        TlsContexts.setSni(handler.engine(), peer.sni());
         TlsContexts.offerHttp11(handler.engine());
         handler.setHandshakeTimeoutMillis(millis(options.connectionTimeout()));
         channel.pipeline().addFirst(HandlerNames.TLS, handler);
-        handler.handshakeFuture().addListener(f -> {
+        channel.pipeline().addLast(HandlerNames.CONNECTING, ConnectPhaseErrors.INSTANCE);
+        handler.handshakeFuture().addListener(f -> guarded(() -> {
             if (!f.isSuccess()) {
                 fail(ConnectErrors.map(f.cause(), peer, true));
                 return;
@@ -166,7 +163,19 @@ final class ConnectAttempt {
                 return;
             }
             succeed(sslDigest(session, handler.engine().getApplicationProtocol()));
-        });
+        }));
+    }
+
+    /**
+     * Runs a listener body, failing the attempt on any exception: Netty logs and swallows what a
+     * future listener throws, which would leave the caller waiting forever.
+     */
+    private void guarded(Runnable body) {
+        try {
+            body.run();
+        } catch (RuntimeException | Error e) {
+            fail(PingoraException.internal(ErrorType.INTERNAL_ERROR, "connecting to " + peer + " failed", e));
+        }
     }
 
     private void succeed(SslDigest ssl) {
@@ -176,6 +185,9 @@ final class ConnectAttempt {
         }
         done = true;
         cancelTimer();
+        if (channel.pipeline().get(HandlerNames.CONNECTING) != null) {
+            channel.pipeline().remove(HandlerNames.CONNECTING);
+        }
         long now = System.nanoTime();
         TimingDigest timing = new TimingDigest(Instant.now(), Duration.ofNanos(tcpDoneNanos - startNanos),
                 ssl == null ? Duration.ZERO : Duration.ofNanos(now - tcpDoneNanos));

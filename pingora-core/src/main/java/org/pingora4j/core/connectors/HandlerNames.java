@@ -5,6 +5,8 @@ public final class HandlerNames {
 
     /** Netty's {@code SslHandler}. */
     public static final String TLS = "pingora-tls";
+    /** Absorbs exceptions while connecting, which the connect's futures already report. */
+    public static final String CONNECTING = "pingora-connecting";
     /** Watches the raw bytes while the connection idles in the pool. */
     public static final String IDLE_WATCH = "pingora-idle-watch";
     /** The HTTP/1.x response decoder. */

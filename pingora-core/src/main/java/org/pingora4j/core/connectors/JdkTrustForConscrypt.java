@@ -60,9 +60,14 @@ final class JdkTrustForConscrypt extends X509ExtendedTrustManager {
         return "GENERIC".equals(authType) ? "UNKNOWN" : authType;
     }
 
+    /**
+     * Checks the chain without the engine: host names are verified by the connector after the
+     * handshake, and the JDK's engine-aware check would turn the requested server names into
+     * {@code SNIHostName}s, which rejects names real origins use (with an underscore).
+     */
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        delegate.checkServerTrusted(chain, jdkAuthType(authType), engine);
+        delegate.checkServerTrusted(chain, jdkAuthType(authType));
     }
 
     @Override

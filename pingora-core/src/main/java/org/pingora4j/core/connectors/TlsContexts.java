@@ -14,6 +14,8 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import io.netty.util.NetUtil;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
@@ -105,6 +107,30 @@ final class TlsContexts {
         } catch (SSLException | GeneralSecurityException | IllegalArgumentException e) {
             throw PingoraException.internal(ErrorType.CONFIG_ERROR, "cannot build a TLS context for " + key, e);
         }
+    }
+
+    /**
+     * Sends {@code sni} as the TLS server name, or none if it is empty or an IP literal (RFC 6066
+     * allows only host names). Through Conscrypt's own API when possible: the JDK's
+     * {@code SNIHostName} rejects names with an underscore, which real origins use
+     * ({@code origin_1.example.com}) and which pingora works around for OpenSSL.
+     */
+    static void setSni(SSLEngine engine, String sni) {
+        if (sni.isEmpty() || NetUtil.isValidIpV4Address(sni) || NetUtil.isValidIpV6Address(sni)) {
+            return;
+        }
+        if (Conscrypt.isConscrypt(engine)) {
+            Conscrypt.setHostname(engine, sni);
+            return;
+        }
+        SSLParameters parameters = engine.getSSLParameters();
+        try {
+            parameters.setServerNames(List.of(new SNIHostName(sni)));
+        } catch (IllegalArgumentException e) {
+            throw PingoraException.internal(ErrorType.CONFIG_ERROR,
+                    "the JDK TLS engine cannot send SNI \"" + sni + "\"", e);
+        }
+        engine.setSSLParameters(parameters);
     }
 
     /**

@@ -1,6 +1,5 @@
 package org.pingora4j.core.upstreams;
 
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -12,7 +11,8 @@ import java.nio.charset.StandardCharsets;
  * in pingora: they do not change what a connection is.
  *
  * <p>The host is kept as given, lower-cased, not resolved: connections to a name are shared by
- * every peer of that name.
+ * every peer of that name. The bind address is kept as its literal, so that whether a reverse
+ * lookup ever named it cannot change the key.
  */
 record ReuseKey(
         String host,
@@ -25,14 +25,14 @@ record ReuseKey(
         String caFingerprint,
         String clientCertFingerprint,
         Alpn alpn,
-        InetAddress bindTo,
+        String bindTo,
         long groupKey) {
 
     static ReuseKey of(String host, int port, boolean tls, String sni, PeerOptions o) {
         return new ReuseKey(host, port, tls, sni, o.verifyCert(), o.verifyHostname(), o.alternativeCn(),
                 o.ca() == null ? null : o.ca().fingerprint(),
                 o.clientCertKey() == null ? null : o.clientCertKey().fingerprint(),
-                o.alpn(), o.bindTo(), o.groupKey());
+                o.alpn(), o.bindTo() == null ? null : o.bindTo().getHostAddress(), o.groupKey());
     }
 
     /**

@@ -34,6 +34,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
+import org.conscrypt.Conscrypt;
 
 /**
  * A small HTTP/1.1 origin on 127.0.0.1, plain or TLS, for hermetic tests. It counts the TCP
@@ -103,10 +104,14 @@ public final class TestOrigin implements AutoCloseable {
         return new TestOrigin(null);
     }
 
-    /** Starts a TLS origin presenting {@code certs/<name>.crt}. */
+    /**
+     * Starts a TLS origin presenting {@code certs/<name>.crt}. It runs on Conscrypt (BoringSSL), like
+     * the origins pingora4j meets in production (OpenSSL, BoringSSL): the JDK's TLS server rejects
+     * server names that real origins accept, such as ones with an underscore.
+     */
     public static TestOrigin tls(String name) throws InterruptedException, SSLException {
         return new TestOrigin(SslContextBuilder.forServer(TestCerts.file(name + ".crt").toFile(),
-                TestCerts.file(name + ".key").toFile()).build());
+                TestCerts.file(name + ".key").toFile()).sslContextProvider(Conscrypt.newProvider()).build());
     }
 
     /** Starts a TLS origin presenting {@code certs/<name>.crt} that requires a client certificate from {@code ca}. */

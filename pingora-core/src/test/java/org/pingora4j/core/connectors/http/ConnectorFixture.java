@@ -91,8 +91,14 @@ final class ConnectorFixture implements AutoCloseable {
     /** Waits until the connection behind {@code session} is closed and its close was processed. */
     static void awaitClosed(Http1ClientSession session) throws Exception {
         io.netty.channel.Channel channel = session.connection().channel;
-        channel.closeFuture().await(10, TimeUnit.SECONDS);
-        onLoop(session.eventLoop(), () -> null);
+        if (!channel.closeFuture().await(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("the upstream connection was not closed within 10 s");
+        }
+        // Netty completes the close future before it queues the inactive event, so one hop onto the
+        // loop may run ahead of the idle watcher; a task queued by a task that ran after the close
+        // runs after the inactive event.
+        EventLoop loop = session.eventLoop();
+        onLoop(loop, () -> loop.submit(() -> null)).get(10, TimeUnit.SECONDS);
     }
 
     static <T> T onLoop(EventLoop loop, java.util.concurrent.Callable<T> task)
