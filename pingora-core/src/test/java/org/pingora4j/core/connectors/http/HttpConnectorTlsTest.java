@@ -298,14 +298,22 @@ final class HttpConnectorTlsTest {
                 .digest().reused(), "another client certificate needs its own connection");
         assertEquals(5, origin.accepted());
 
+        // Trusting another set of roots (here the test CA plus a second one): never a connection
+        // verified against the first set, though the CA is not in pingora's reuse hash.
+        CaCertificates bundle = CaCertificates.of(java.util.List.of(CA.certificates().get(0),
+                CaCertificates.fromPemFile(org.pingora4j.core.testing.TestCerts.file("ca2.crt")).certificates().get(0)));
+        assertFalse(ok(peer(origin, "localhost", o -> o.ca(bundle))).digest().reused(),
+                "other trust roots need their own connection");
+        assertEquals(6, origin.accepted());
+
         ConnectorFixture.Result again = ok(peer(origin, "localhost"));
         assertTrue(again.digest().reused(), "the same settings reuse");
         assertEquals(2, again.digest().requestNumber());
         assertTrue(ok(api).digest().reused());
         assertTrue(ok(peer(origin, "localhost", o -> o.readTimeout(java.time.Duration.ofSeconds(30)))).digest().reused(),
                 "timeouts do not split connections");
-        assertEquals(5, origin.accepted());
-        assertEquals(8, origin.requests());
+        assertEquals(6, origin.accepted());
+        assertEquals(9, origin.requests());
     }
 
     // ---- digest -------------------------------------------------------------------------------------
