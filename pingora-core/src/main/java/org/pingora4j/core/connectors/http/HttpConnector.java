@@ -101,6 +101,17 @@ public final class HttpConnector implements AutoCloseable {
     }
 
     /**
+     * Returns a session on a new connection to {@code peer}, never a pooled one: for retrying a
+     * request whose pooled connection turned out dead, where another pooled connection to the same
+     * peer may well be dead too.
+     */
+    public CompletableFuture<Http1ClientSession> newHttpSession(HttpPeer peer, EventLoop callerLoop) {
+        CompletableFuture<Http1ClientSession> result = new CompletableFuture<>();
+        connect(peer, callerLoop, result);
+        return result;
+    }
+
+    /**
      * Gives a session back. Its connection returns to the pool if
      * {@link Http1ClientSession#notReusableReason()} is null and the upstream's keep-alive allows,
      * and is closed otherwise. Mirrors pingora's {@code release_http_session}; the idle timeout is

@@ -1,0 +1,334 @@
+package org.pingora4j.proxy;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.pingora4j.core.error.ErrorType;
+import org.pingora4j.core.error.PingoraException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: reads requests one after the other (pipelined requests wait their turn),
+ * hands each to a {@link ProxyRequest}, and keeps the connection alive between them. Mirrors the
+ * keep-alive loop of pingora's {@code HttpServerApp} and {@code process_new_http}.
+ *
+ * <p>Reads only on demand (auto-read is off), so a request body flows no faster than the upstream
+ * takes it. A malformed request head gets 400 (431 for a header section too large, 414 for a request
+ * line too long) and the connection is closed: after a framing error the byte stream cannot be
+ * trusted (request smuggling). Confined to the channel's event loop.
+ */
+final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter {
+
+    private static final Logger logger = LoggerFactory.getLogger(DownstreamConnection.class);
+
+    private final ProxyService<C> service;
+    private final boolean tls;
+    private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>();
+    private Channel channel;
+    private EventLoop loop;
+    private CompletableFuture<HttpObject> waiter;
+    private boolean readPending;
+    private ScheduledFuture<?> idleTimer;
+    private ProxyRequest<C> current;
+    private int requests;
+    private boolean closed;
+
+    DownstreamConnection(ProxyService<C> service, boolean tls) {
+        this.service = service;
+        this.tls = tls;
+    }
+
+    boolean tls() {
+        return tls;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    int requests() {
+        return requests;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Returns whether the request being served is a HEAD, whose response has no body. */
+    boolean currentIsHead() {
+        return current != null && current.isHead();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        loop = channel.eventLoop();
+        service.connectionOpened(this);
+        awaitRequest();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closed || !(msg instanceof HttpObject object)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        inbound.add(object);
+        deliver();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        readPending = false;
+        deliver();
+        demand();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
+        cancelIdleTimer();
+        releaseInbound();
+        CompletableFuture<HttpObject> w = waiter;
+        waiter = null;
+        if (w != null) {
+            w.completeExceptionally(PingoraException.downstream(ErrorType.CONNECTION_CLOSED,
+                    "client closed the connection", null));
+        }
+        if (current != null) {
+            current.downstreamClosed();
+        }
+        service.connectionClosed(this);
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        logger.debug("Client connection {} failed", ctx.channel().remoteAddress(), cause);
+        ctx.close();
+    }
+
+    // ---- reading --------------------------------------------------------------------------------
+
+    /** Returns the next decoded part of the request stream. */
+    CompletableFuture<HttpObject> next() {
+        assert loop.inEventLoop();
+        if (closed) {
+            return CompletableFuture.failedFuture(PingoraException.downstream(ErrorType.CONNECTION_CLOSED,
+                    "client closed the connection", null));
+        }
+        if (waiter != null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("a client read is already outstanding"));
+        }
+        HttpObject queued = inbound.poll();
+        if (queued != null) {
+            return CompletableFuture.completedFuture(queued);
+        }
+        waiter = new CompletableFuture<>();
+        CompletableFuture<HttpObject> w = waiter;
+        demand();
+        return w;
+    }
+
+    /** Returns the next part of the current request's body; a {@link LastHttpContent} ends it. */
+    CompletableFuture<HttpContent> readBody() {
+        return next().thenApply(object -> {
+            if (object instanceof HttpContent content) {
+                return content;
+            }
+            ReferenceCountUtil.release(object);
+            throw PingoraException.downstream(ErrorType.H1_ERROR, "a request head where its body was expected", null);
+        });
+    }
+
+    private void deliver() {
+        if (waiter != null && !inbound.isEmpty()) {
+            CompletableFuture<HttpObject> w = waiter;
+            waiter = null;
+            w.complete(inbound.poll());
+        }
+    }
+
+    private void demand() {
+        if (waiter == null || readPending || closed || !inbound.isEmpty()) {
+            return;
+        }
+        readPending = true;
+        channel.read();
+    }
+
+    private void releaseInbound() {
+        for (HttpObject o = inbound.poll(); o != null; o = inbound.poll()) {
+            ReferenceCountUtil.release(o);
+        }
+    }
+
+    // ---- the request loop -----------------------------------------------------------------------
+
+    private void awaitRequest() {
+        if (closed) {
+            return;
+        }
+        if (service.isStopping() && requests > 0) {
+            channel.close();
+            return;
+        }
+        Duration keepalive = service.serverOptions().keepaliveTimeout();
+        if (!keepalive.isZero() || requests == 0) {
+            Duration wait = keepalive.isZero() ? Duration.ofSeconds(60) : keepalive;
+            idleTimer = loop.schedule(this::idleTimeout, wait.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        next().whenComplete((object, error) -> {
+            cancelIdleTimer();
+            if (error != null) {
+                return; // the connection closed while idle: nothing to answer
+            }
+            if (object instanceof HttpRequest request) {
+                onRequestHead(request);
+            } else {
+                ReferenceCountUtil.release(object);
+                badRequest(HttpResponseStatus.BAD_REQUEST, "request body without a request");
+            }
+        });
+    }
+
+    private void idleTimeout() {
+        idleTimer = null;
+        if (current == null && !closed) {
+            logger.debug("Closing idle client connection {}", channel.remoteAddress());
+            channel.close();
+        }
+    }
+
+    private void cancelIdleTimer() {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+    }
+
+    private void onRequestHead(HttpRequest request) {
+        if (request.decoderResult().isFailure()) {
+            Throwable cause = request.decoderResult().cause();
+            HttpResponseStatus status = cause instanceof TooLongHttpHeaderException
+                    ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                    : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : HttpResponseStatus.BAD_REQUEST;
+            badRequest(status, String.valueOf(cause));
+            return;
+        }
+        if (HttpMethod.CONNECT.equals(request.method())) {
+            badRequest(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not proxied");
+            return;
+        }
+        requests++;
+        current = new ProxyRequest<>(service, this, request);
+        current.start();
+    }
+
+    /** Answers a request the proxy cannot parse or serve, and closes the connection. */
+    private void badRequest(HttpResponseStatus status, String why) {
+        logger.info("Rejected request from {}: {} ({})", channel.remoteAddress(), status.code(), why);
+        releaseInbound();
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
+        response.headers()
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, 0)
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+                .set(HttpHeaderNames.CACHE_CONTROL, "private, no-store");
+        closed = true;
+        channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    // ---- writing and finishing ------------------------------------------------------------------
+
+    /** Writes {@code message} to the client and flushes; the future completes when it reached the socket. */
+    ChannelFuture write(HttpObject message) {
+        return channel.writeAndFlush(message);
+    }
+
+    /** Closes the connection if no request is being served (graceful shutdown). On the loop. */
+    void closeIfIdle() {
+        if (current == null && !closed) {
+            channel.close();
+        }
+    }
+
+    /** Closes the connection, e.g. when a response cannot be completed. */
+    void close() {
+        channel.close();
+    }
+
+    /**
+     * Ends the current request: the connection then waits for the next one if {@code keepAlive},
+     * after draining what is left of this request's body, and is closed otherwise.
+     */
+    void requestFinished(boolean keepAlive) {
+        assert loop.inEventLoop();
+        current = null;
+        if (closed) {
+            return;
+        }
+        if (!keepAlive) {
+            channel.close();
+            return;
+        }
+        awaitRequest();
+    }
+
+    /**
+     * Reads and drops the rest of the current request's body, up to {@code limit} bytes; completes
+     * with true if the body ended within the limit. Pingora drains the same way before reusing a
+     * client connection.
+     */
+    CompletableFuture<Boolean> drainBody(long limit) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        drainStep(limit, done);
+        return done;
+    }
+
+    private void drainStep(long remaining, CompletableFuture<Boolean> done) {
+        readBody().whenComplete((content, error) -> {
+            if (error != null) {
+                done.complete(false);
+                return;
+            }
+            long left = remaining - content.content().readableBytes();
+            boolean last = content instanceof LastHttpContent;
+            content.release();
+            if (last) {
+                done.complete(true);
+            } else if (left < 0) {
+                done.complete(false);
+            } else {
+                drainStep(left, done);
+            }
+        });
+    }
+}

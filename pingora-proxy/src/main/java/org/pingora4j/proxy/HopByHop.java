@@ -1,0 +1,48 @@
+package org.pingora4j.proxy;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Removes hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, so a proxy must not
+ * forward them. Pingora forwards a client's {@code Connection: close} to the upstream, which then
+ * turns off the reuse of that upstream connection (pingora issue #706); here it stays with the
+ * client. Framing headers are rebuilt by the proxy for each side.
+ */
+final class HopByHop {
+
+    // Netty deprecates its Keep-Alive and Proxy-Connection constants because HTTP/2 forbids the
+    // headers; a proxy must still remove them.
+    private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
+    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+
+    private static final List<CharSequence> ALWAYS = List.of(
+            HttpHeaderNames.CONNECTION, KEEP_ALIVE, PROXY_CONNECTION,
+            HttpHeaderNames.TE, HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING,
+            HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION);
+
+    private HopByHop() {
+    }
+
+    /** Removes the hop-by-hop headers of {@code headers}, including those its Connection header names. */
+    static void strip(HttpHeaders headers) {
+        List<String> named = new ArrayList<>();
+        for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : value.split(",")) {
+                String name = token.trim();
+                if (!name.isEmpty()) {
+                    named.add(name);
+                }
+            }
+        }
+        for (CharSequence name : ALWAYS) {
+            headers.remove(name);
+        }
+        for (String name : named) {
+            headers.remove(name);
+        }
+    }
+}

@@ -1,0 +1,722 @@
+package org.pingora4j.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+import org.pingora4j.core.connectors.http.Http1ClientSession;
+import org.pingora4j.core.connectors.http.HttpConnector;
+import org.pingora4j.core.error.ErrorType;
+import org.pingora4j.core.error.PingoraException;
+import org.pingora4j.core.error.RetryType;
+import org.pingora4j.core.protocols.http.RequestHeader;
+import org.pingora4j.core.protocols.http.ResponseHeader;
+import org.pingora4j.core.upstreams.HttpPeer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * Design note.
+ *
+ * Concurrency: everything here runs on the client connection's event loop. Upstream futures
+ * complete on the upstream connection's loop (usually the same one, thanks to pool affinity); every
+ * continuation hops back here (onLoop), so the fields need no synchronisation.
+ *
+ * Attempts: each try against an upstream has an id. Callbacks of an abandoned attempt (after an
+ * error, a retry, or the end of the request) see a newer id and drop what they carry. The request
+ * body is read from the client once: every chunk goes to the current attempt and, while the body is
+ * at most 64 KiB, into the RetryBuffer, from which a retry replays it.
+ *
+ * Back-pressure: the request body pump asks the client for the next chunk only when the previous
+ * one was written upstream; the response pump asks the upstream for the next chunk only when the
+ * previous one was written to the client. At most one chunk per direction is in memory.
+ */
+
+/**
+ * One client request through the proxy: pingora's {@code process_request} and
+ * {@code proxy_to_upstream}, phase by phase, with retries, both bodies streamed, and exactly one
+ * call to {@link ProxyHttp#logging} at the end.
+ */
+final class ProxyRequest<C> {
+
+    private static final Logger logger = LoggerFactory.getLogger(ProxyRequest.class);
+
+    /** How much of an unread request body is drained to keep the client connection. */
+    private static final long DRAIN_LIMIT = 64 * 1024;
+
+    private record Chunk(ByteBuf data, boolean last) {
+    }
+
+    private final ProxyService<C> service;
+    private final DownstreamConnection<C> downstream;
+    private final ProxyHttp<C> proxy;
+    private final HttpConnector connector;
+    private final EventLoop loop;
+    private final HttpRequest request;
+    private final Session session;
+    private final boolean requestHasBody;
+    private final boolean head;
+    private final RetryBuffer retryBuffer = new RetryBuffer();
+
+    private C ctx;
+    private String phase = "request_filter";
+    private int attemptId;
+    private int retries;
+    private boolean freshConnectionNext;
+    private HttpPeer peer;
+    private Http1ClientSession upstream;
+
+    private int bodyCursor;
+    private boolean bodyReadPending;
+    private CompletableFuture<Chunk> bodyWaiter;
+    private boolean downstreamBodyDone;
+    private boolean bodyLost;
+    private boolean continueSent;
+    private boolean requestSentUpstream;
+
+    private boolean responseStarted;
+    private boolean responseDone;
+    private CompletableFuture<Void> ownResponse;
+    private boolean keepAlive;
+    private boolean finished;
+
+    ProxyRequest(ProxyService<C> service, DownstreamConnection<C> downstream, HttpRequest request) {
+        this.service = service;
+        this.downstream = downstream;
+        this.proxy = service.proxy();
+        this.connector = service.connector();
+        this.loop = downstream.channel().eventLoop();
+        this.request = request;
+        this.head = HttpMethod.HEAD.equals(request.method());
+        this.requestHasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        this.session = new Session(this, new RequestHeader(request), downstream.requests());
+        HttpServerOptions options = service.serverOptions();
+        this.keepAlive = HttpUtil.isKeepAlive(request) && !options.keepaliveTimeout().isZero()
+                && (options.keepaliveRequestLimit() == 0 || downstream.requests() < options.keepaliveRequestLimit());
+    }
+
+    boolean isHead() {
+        return head;
+    }
+
+    // ---- for Session ----------------------------------------------------------------------------
+
+    InetSocketAddress clientAddress() {
+        return (InetSocketAddress) downstream.channel().remoteAddress();
+    }
+
+    InetSocketAddress serverAddress() {
+        return (InetSocketAddress) downstream.channel().localAddress();
+    }
+
+    boolean downstreamTls() {
+        return downstream.tls();
+    }
+
+    int retries() {
+        return retries;
+    }
+
+    boolean retryBufferTruncated() {
+        return retryBuffer.truncated();
+    }
+
+    boolean responseStarted() {
+        return responseStarted;
+    }
+
+    boolean isShuttingDown() {
+        return service.isStopping();
+    }
+
+    /** Writes a whole response from a filter; see {@link Session#writeResponse}. */
+    CompletableFuture<Void> writeOwnResponse(ResponseHeader header, ByteBuf body) {
+        assert loop.inEventLoop() : "write responses from the request's phases";
+        if (responseStarted) {
+            if (body != null) {
+                body.release();
+            }
+            return CompletableFuture.failedFuture(new IllegalStateException("a response was already written"));
+        }
+        ByteBuf content = body == null ? Unpooled.EMPTY_BUFFER : body;
+        HttpResponse response = header.unwrap();
+        HopByHop.strip(response.headers());
+        if (!head) {
+            HttpUtil.setContentLength(response, content.readableBytes());
+        }
+        keepAlive &= request.protocolVersion().equals(HttpVersion.HTTP_1_1) || HttpUtil.isKeepAlive(request);
+        setConnectionHeader(response.headers());
+        responseStarted = true;
+        session.setResponseHeader(header);
+        downstream.write(response);
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        downstream.write(new DefaultLastHttpContent(content)).addListener(f -> {
+            if (f.isSuccess()) {
+                responseDone = true;
+                written.complete(null);
+            } else {
+                written.completeExceptionally(PingoraException.downstream(ErrorType.WRITE_ERROR,
+                        "writing the response to the client failed", f.cause()));
+            }
+        });
+        ownResponse = written;
+        return written;
+    }
+
+    // ---- the request's life ---------------------------------------------------------------------
+
+    void start() {
+        service.requestStarted();
+        try {
+            ctx = proxy.newCtx();
+        } catch (RuntimeException | Error e) {
+            failFinal(internal("newCtx", e));
+            return;
+        }
+        onLoop(call(() -> proxy.requestFilter(session, ctx)), (responded, error) -> {
+            if (error != null) {
+                failFinal(asError(error, "request_filter"));
+            } else if (Boolean.TRUE.equals(responded)) {
+                finishOwnResponse();
+            } else if (session.responseWritten()) {
+                finishOwnResponse();
+            } else {
+                attempt();
+            }
+        });
+    }
+
+    private void finishOwnResponse() {
+        if (ownResponse == null) {
+            failFinal(PingoraException.internal(ErrorType.INTERNAL_ERROR,
+                    "requestFilter said it responded but wrote no response", null));
+            return;
+        }
+        onLoop(ownResponse, (v, error) -> finish(error == null ? null : asError(error, "request_filter")));
+    }
+
+    private void attempt() {
+        int id = ++attemptId;
+        phase = "upstream_peer";
+        onLoop(call(() -> proxy.upstreamPeer(session, ctx)), (chosen, error) -> {
+            if (stale(id)) {
+                return;
+            }
+            if (error != null) {
+                failFinal(asError(error, "upstream_peer"));
+                return;
+            }
+            if (chosen == null) {
+                failFinal(PingoraException.internal(ErrorType.INTERNAL_ERROR, "upstreamPeer completed with null", null));
+                return;
+            }
+            peer = chosen;
+            phase = "connect";
+            CompletableFuture<Http1ClientSession> connecting = freshConnectionNext
+                    ? connector.newHttpSession(chosen, loop) : connector.getHttpSession(chosen, loop);
+            onLoop(connecting, (got, connectError) -> {
+                if (stale(id)) {
+                    if (got != null) {
+                        connector.releaseHttpSession(got);
+                    }
+                    return;
+                }
+                if (connectError != null) {
+                    failedToConnect(asError(connectError, "connect"));
+                } else {
+                    connected(id, got);
+                }
+            });
+        });
+    }
+
+    private void failedToConnect(PingoraException error) {
+        PingoraException e = error;
+        try {
+            e = proxy.failToConnect(session, peer, ctx, e);
+        } catch (RuntimeException | Error t) {
+            e = internal("fail_to_connect", t);
+        }
+        if (e.retryType() == RetryType.YES && retries < service.maxRetries()) {
+            retries++;
+            logger.warn("Retrying after failing to connect to {}: {} (try {})", peer, e.getMessage(), retries);
+            attempt();
+        } else {
+            failFinal(e);
+        }
+    }
+
+    private void connected(int id, Http1ClientSession got) {
+        upstream = got;
+        freshConnectionNext = false;
+        session.setUpstreamDigest(got.digest());
+        bodyCursor = 0;
+        try {
+            phase = "connected_to_upstream";
+            proxy.connectedToUpstream(session, got.reused(), peer, got.digest(), ctx);
+        } catch (RuntimeException | Error e) {
+            proxyError(id, internal(phase, e));
+            return;
+        }
+        RequestHeader upstreamRequest = upstreamRequest();
+        phase = "upstream_request_filter";
+        onLoop(call(() -> proxy.upstreamRequestFilter(session, upstreamRequest, ctx)), (v, error) -> {
+            if (stale(id)) {
+                return;
+            }
+            if (error != null) {
+                proxyError(id, asError(error, "upstream_request_filter"));
+                return;
+            }
+            phase = "proxy";
+            onLoop(upstream.writeRequestHeader(upstreamRequest.unwrap(), !requestHasBody), (w, writeError) -> {
+                if (stale(id)) {
+                    return;
+                }
+                if (writeError != null) {
+                    proxyError(id, asError(writeError, "write_request_header"));
+                } else if (requestHasBody) {
+                    pumpRequestBody(id);
+                } else {
+                    requestSentUpstream = true;
+                }
+            });
+            readResponseHeader(id);
+        });
+    }
+
+    /** A copy of the client's request for the upstream: HTTP/1.1, without hop-by-hop headers, re-framed. */
+    private RequestHeader upstreamRequest() {
+        HttpRequest copy = new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri());
+        HttpHeaders headers = copy.headers();
+        headers.set(request.headers());
+        HopByHop.strip(headers);
+        // The proxy answers Expect: 100-continue itself, when it is ready for the body.
+        headers.remove(HttpHeaderNames.EXPECT);
+        if (HttpUtil.isTransferEncodingChunked(request)) {
+            headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        HttpServerOptions options = service.serverOptions();
+        if (options.xForwardedFor()) {
+            headers.add("X-Forwarded-For", clientAddress().getAddress().getHostAddress());
+        }
+        if (options.via() != null) {
+            headers.add(HttpHeaderNames.VIA, viaValue(request.protocolVersion(), options.via()));
+        }
+        return new RequestHeader(copy);
+    }
+
+    // ---- request body ---------------------------------------------------------------------------
+
+    private void pumpRequestBody(int id) {
+        onLoop(nextChunk(), (chunk, error) -> {
+            if (stale(id) || responseDone) {
+                if (chunk != null) {
+                    chunk.data().release();
+                }
+                return;
+            }
+            if (error != null) {
+                proxyError(id, asError(error, "read_request_body"));
+                return;
+            }
+            ByteBuf data;
+            try {
+                phase = "request_body_filter";
+                data = proxy.requestBodyFilter(session, chunk.data(), chunk.last(), ctx);
+            } catch (RuntimeException | Error e) {
+                proxyError(id, internal(phase, e));
+                return;
+            }
+            phase = "proxy";
+            onLoop(upstream.writeRequestBody(data == null ? Unpooled.EMPTY_BUFFER : data, chunk.last()), (v, writeError) -> {
+                if (stale(id)) {
+                    return;
+                }
+                if (writeError != null) {
+                    proxyError(id, asError(writeError, "write_request_body"));
+                } else if (chunk.last()) {
+                    requestSentUpstream = true;
+                    maybeComplete(id);
+                } else {
+                    pumpRequestBody(id);
+                }
+            });
+        });
+    }
+
+    /** The next chunk for the current attempt: replayed from the retry buffer, else read from the client. */
+    private CompletableFuture<Chunk> nextChunk() {
+        if (bodyLost) {
+            return CompletableFuture.failedFuture(PingoraException.internal(ErrorType.INTERNAL_ERROR,
+                    "part of the request body arrived between two tries and could not be kept", null));
+        }
+        if (!retryBuffer.truncated() && bodyCursor < retryBuffer.count()) {
+            ByteBuf replayed = retryBuffer.chunk(bodyCursor++);
+            boolean last = downstreamBodyDone && bodyCursor == retryBuffer.count();
+            return CompletableFuture.completedFuture(new Chunk(replayed, last));
+        }
+        if (downstreamBodyDone) {
+            return CompletableFuture.completedFuture(new Chunk(Unpooled.EMPTY_BUFFER, true));
+        }
+        CompletableFuture<Chunk> waiting = new CompletableFuture<>();
+        bodyWaiter = waiting;
+        if (!bodyReadPending) {
+            bodyReadPending = true;
+            sendContinueIfExpected();
+            downstream.readBody().whenComplete(this::onClientBody);
+        }
+        return waiting;
+    }
+
+    private void onClientBody(HttpContent content, Throwable error) {
+        bodyReadPending = false;
+        CompletableFuture<Chunk> waiting = bodyWaiter;
+        bodyWaiter = null;
+        if (error != null) {
+            if (waiting != null) {
+                waiting.completeExceptionally(error);
+            }
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            downstreamBodyDone = true;
+        }
+        ByteBuf data = content.content();
+        retryBuffer.append(data);
+        if (waiting == null) {
+            // No try is waiting (one failed, the next is connecting): the retry buffer keeps it.
+            if (retryBuffer.truncated()) {
+                bodyLost = true;
+            }
+            data.release();
+            return;
+        }
+        if (!retryBuffer.truncated()) {
+            bodyCursor = retryBuffer.count();
+        }
+        waiting.complete(new Chunk(data, last));
+    }
+
+    private void sendContinueIfExpected() {
+        if (!continueSent && HttpUtil.is100ContinueExpected(request)) {
+            continueSent = true;
+            downstream.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+        }
+    }
+
+    // ---- response -------------------------------------------------------------------------------
+
+    private void readResponseHeader(int id) {
+        onLoop(upstream.readResponseHeader(), (response, error) -> {
+            if (stale(id)) {
+                return;
+            }
+            if (error != null) {
+                proxyError(id, asError(error, "read_response_header"));
+                return;
+            }
+            int code = response.status().code();
+            if (code >= 100 && code < 200) {
+                if (code == 101) {
+                    proxyError(id, PingoraException.upstream(ErrorType.H1_ERROR, RetryType.NO,
+                            "upstream switched protocols, which is not proxied (" + peer + ")", null));
+                } else {
+                    readResponseHeader(id); // interim responses stay between proxy and upstream
+                }
+                return;
+            }
+            boolean upstreamLength = HttpUtil.isContentLengthSet(response);
+            ResponseHeader header = new ResponseHeader(response);
+            HopByHop.strip(header.headers());
+            try {
+                phase = "upstream_response_filter";
+                proxy.upstreamResponseFilter(session, header, ctx);
+            } catch (RuntimeException | Error e) {
+                proxyError(id, internal(phase, e));
+                return;
+            }
+            phase = "response_filter";
+            onLoop(call(() -> proxy.responseFilter(session, header, ctx)), (v, filterError) -> {
+                if (stale(id)) {
+                    return;
+                }
+                if (filterError != null) {
+                    proxyError(id, asError(filterError, "response_filter"));
+                    return;
+                }
+                phase = "proxy";
+                writeResponseHeader(header, upstreamLength);
+                pumpResponseBody(id);
+            });
+        });
+    }
+
+    private void writeResponseHeader(ResponseHeader header, boolean upstreamLength) {
+        HttpResponse response = header.unwrap();
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        HttpHeaders headers = response.headers();
+        int code = response.status().code();
+        boolean bodyless = head || code == 204 || code == 304;
+        if (!bodyless && !upstreamLength) {
+            if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else {
+                keepAlive = false; // an HTTP/1.0 client learns where the body ends by the close
+            }
+        }
+        if (service.serverOptions().via() != null) {
+            headers.add(HttpHeaderNames.VIA, viaValue(HttpVersion.HTTP_1_1, service.serverOptions().via()));
+        }
+        setConnectionHeader(headers);
+        responseStarted = true;
+        session.setResponseHeader(header);
+        downstream.write(response);
+    }
+
+    private void pumpResponseBody(int id) {
+        onLoop(upstream.readResponseBody(), (content, error) -> {
+            if (stale(id)) {
+                if (content != null) {
+                    content.release();
+                }
+                return;
+            }
+            if (error != null) {
+                proxyError(id, asError(error, "read_response_body"));
+                return;
+            }
+            boolean last = content instanceof LastHttpContent;
+            ByteBuf data;
+            try {
+                phase = "response_body_filter";
+                data = proxy.responseBodyFilter(session, content.content(), last, ctx);
+            } catch (RuntimeException | Error e) {
+                proxyError(id, internal(phase, e));
+                return;
+            }
+            phase = "proxy";
+            ByteBuf body = data == null ? Unpooled.EMPTY_BUFFER : data;
+            HttpContent out = last ? new DefaultLastHttpContent(body) : new DefaultHttpContent(body);
+            downstream.write(out).addListener(f -> onLoop(() -> {
+                if (stale(id)) {
+                    return;
+                }
+                if (!f.isSuccess()) {
+                    downstreamFailed(PingoraException.downstream(ErrorType.WRITE_ERROR,
+                            "writing the response to the client failed", f.cause()));
+                } else if (last) {
+                    responseDone = true;
+                    maybeComplete(id);
+                } else {
+                    pumpResponseBody(id);
+                }
+            }));
+        });
+    }
+
+    private void maybeComplete(int id) {
+        if (stale(id) || !responseDone) {
+            return;
+        }
+        if (!requestSentUpstream) {
+            // The upstream answered before taking the whole body: neither connection can be reused.
+            keepAlive = false;
+        }
+        Http1ClientSession done = upstream;
+        upstream = null;
+        connector.releaseHttpSession(done);
+        finish(null);
+    }
+
+    // ---- failures -------------------------------------------------------------------------------
+
+    /** A failure after connecting: pingora's {@code error_while_proxy}, then a retry or the end. */
+    private void proxyError(int id, PingoraException error) {
+        if (stale(id) || finished) {
+            return;
+        }
+        attemptId++;
+        boolean reused = upstream != null && upstream.reused();
+        PingoraException e = error;
+        try {
+            e = proxy.errorWhileProxy(peer, session, e, ctx, reused);
+        } catch (RuntimeException | Error t) {
+            e = internal("error_while_proxy", t);
+        }
+        boolean mayRetry = e.retryType() == RetryType.YES && !responseStarted && !retryBuffer.truncated()
+                && retries < service.maxRetries() && !downstream.isClosed();
+        if (upstream != null) {
+            connector.releaseHttpSession(upstream);
+            upstream = null;
+        }
+        if (mayRetry) {
+            retries++;
+            // The pooled connection died under us; its siblings may have died with it (an origin
+            // restart, a load balancer's idle timer): try a fresh connection, not another pooled one.
+            freshConnectionNext = reused;
+            bodyWaiter = null;
+            logger.warn("Retrying {} {} after {} on {} (try {})", request.method(), request.uri(), e.getMessage(), peer, retries);
+            attempt();
+        } else {
+            failFinal(e);
+        }
+    }
+
+    /** The client went away: no response, the upstream connection kept only if reusable. */
+    void downstreamClosed() {
+        downstreamFailed(PingoraException.downstream(ErrorType.CONNECTION_CLOSED, "client closed the connection", null));
+    }
+
+    private void downstreamFailed(PingoraException e) {
+        if (finished) {
+            return;
+        }
+        attemptId++;
+        keepAlive = false;
+        if (upstream != null) {
+            connector.releaseHttpSession(upstream);
+            upstream = null;
+        }
+        downstream.close();
+        finish(e);
+    }
+
+    /** A failure that ends the request: answer it if nothing was sent yet, then finish. */
+    private void failFinal(PingoraException e) {
+        if (finished) {
+            return;
+        }
+        attemptId++;
+        keepAlive = false;
+        if (upstream != null) {
+            connector.releaseHttpSession(upstream);
+            upstream = null;
+        }
+        if (downstream.isClosed() || responseStarted) {
+            downstream.close();
+            finish(e);
+            return;
+        }
+        onLoop(call(() -> proxy.failToProxy(session, e, ctx)), (status, error) -> {
+            if (error != null) {
+                logger.warn("failToProxy failed", error);
+                downstream.close();
+            }
+            session.setErrorStatus(status == null ? 0 : status);
+            if (ownResponse != null) {
+                onLoop(ownResponse, (v, writeError) -> finish(e));
+            } else {
+                finish(e);
+            }
+        });
+    }
+
+    private void finish(PingoraException error) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        attemptId++;
+        retryBuffer.release();
+        if (error != null) {
+            logger.error("Fail to proxy: {}, status: {}, tries: {}, phase: {}, peer: {}, request: {} {}",
+                    error.getMessage(), session.errorStatus(), retries + 1, phase, peer, request.method(), request.uri());
+        }
+        try {
+            proxy.logging(session, error, ctx);
+        } catch (RuntimeException | Error e) {
+            logger.warn("logging phase failed", e);
+        }
+        service.requestFinished();
+        boolean reuseClient = keepAlive && error == null && !service.isStopping();
+        if (!reuseClient || downstreamBodyDone) {
+            downstream.requestFinished(reuseClient);
+            return;
+        }
+        downstream.drainBody(DRAIN_LIMIT).whenComplete((drained, e) ->
+                downstream.requestFinished(Boolean.TRUE.equals(drained)));
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    private boolean stale(int id) {
+        return id != attemptId || finished;
+    }
+
+    private void setConnectionHeader(HttpHeaders headers) {
+        if (!keepAlive || service.isStopping()) {
+            keepAlive = false;
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+    }
+
+    private static String viaValue(HttpVersion version, String pseudonym) {
+        return version.majorVersion() + "." + version.minorVersion() + " " + pseudonym;
+    }
+
+    private static <T> CompletionStage<T> call(Supplier<CompletionStage<T>> phase) {
+        try {
+            CompletionStage<T> stage = phase.get();
+            return stage != null ? stage : CompletableFuture.failedFuture(
+                    PingoraException.internal(ErrorType.INTERNAL_ERROR, "a phase returned a null stage", null));
+        } catch (RuntimeException | Error e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Runs {@code then} on the request's loop once {@code stage} completes; never throws across it. */
+    private <T> void onLoop(CompletionStage<T> stage, BiConsumer<T, Throwable> then) {
+        stage.whenComplete((value, error) -> onLoop(() -> then.accept(value, error)));
+    }
+
+    private void onLoop(Runnable work) {
+        Runnable guarded = () -> {
+            try {
+                work.run();
+            } catch (RuntimeException | Error e) {
+                logger.error("Bug in the proxy request state machine ({} {})", request.method(), request.uri(), e);
+                failFinal(internal(phase, e));
+            }
+        };
+        if (loop.inEventLoop()) {
+            guarded.run();
+        } else {
+            loop.execute(guarded);
+        }
+    }
+
+    private static PingoraException asError(Throwable error, String phase) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        PingoraException p = PingoraException.find(cause);
+        return p != null ? p : internal(phase, cause);
+    }
+
+    private static PingoraException internal(String phase, Throwable cause) {
+        return PingoraException.internal(ErrorType.INTERNAL_ERROR, "phase " + phase + " failed", cause);
+    }
+}

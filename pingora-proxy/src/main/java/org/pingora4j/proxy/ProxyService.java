@@ -1,0 +1,222 @@
+package org.pingora4j.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.resolver.AddressResolverGroup;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.pingora4j.core.connectors.ConnectorOptions;
+import org.pingora4j.core.connectors.PeerResolver;
+import org.pingora4j.core.connectors.http.HttpConnector;
+import org.pingora4j.core.server.conf.ServerConf;
+import org.pingora4j.core.services.ListeningService;
+import org.pingora4j.core.services.ServiceContext;
+import org.pingora4j.pool.Scheduler;
+
+/**
+ * The HTTP proxy service: accepts client connections on its endpoints ({@link #addTcp},
+ * {@link #addTls}) and runs every request through a {@link ProxyHttp}. Mirrors pingora's
+ * {@code http_proxy_service} and {@code HttpProxy}.
+ *
+ * <p>One {@link HttpConnector}, and so one upstream connection pool, serves all of the server's
+ * event loops, sized by {@link ConnectorOptions#fromServerConf(ServerConf)} unless other options are
+ * given. On a graceful shutdown the service stops accepting, closes idle client connections, answers
+ * requests in flight with {@code Connection: close}, and is {@linkplain #drained() drained} when
+ * the last one finished.
+ *
+ * @param <C> the proxy's per-request context
+ */
+public final class ProxyService<C> extends ListeningService {
+
+    private final ProxyHttp<C> proxy;
+    private final ServerConf conf;
+    private final HttpServerOptions serverOptions;
+    private final ConnectorOptions connectorOptions;
+    private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final Set<DownstreamConnection<C>> clients = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private volatile HttpConnector connector;
+    private volatile boolean stopping;
+
+    private ProxyService(Builder<C> b) {
+        super(b.name);
+        this.proxy = b.proxy;
+        this.conf = b.conf;
+        this.serverOptions = b.serverOptions;
+        this.connectorOptions = b.connectorOptions != null ? b.connectorOptions : ConnectorOptions.fromServerConf(b.conf);
+        this.resolver = b.resolver;
+        this.connector = b.connector;
+    }
+
+    /**
+     * Returns a proxy service running {@code proxy}, with connector options derived from
+     * {@code conf}. Mirrors pingora's {@code http_proxy_service(&conf, proxy)}.
+     */
+    public static <C> ProxyService<C> httpProxyService(ServerConf conf, ProxyHttp<C> proxy) {
+        return builder(conf, proxy).build();
+    }
+
+    /** Returns a builder for a proxy service with more than the defaults. */
+    public static <C> Builder<C> builder(ServerConf conf, ProxyHttp<C> proxy) {
+        return new Builder<>(conf, proxy);
+    }
+
+    /** Returns the connector (and its pool); null before the service started unless one was given. */
+    public HttpConnector connector() {
+        return connector;
+    }
+
+    /** Returns the proxy logic. */
+    public ProxyHttp<C> proxy() {
+        return proxy;
+    }
+
+    /** Returns the downstream options. */
+    public HttpServerOptions serverOptions() {
+        return serverOptions;
+    }
+
+    /** Returns how many requests are being served now. */
+    public int requestsInFlight() {
+        return inFlight.get();
+    }
+
+    int maxRetries() {
+        return conf.maxRetries();
+    }
+
+    boolean isStopping() {
+        return stopping;
+    }
+
+    @Override
+    protected void onStart(ServiceContext context) {
+        if (connector == null) {
+            EventLoopGroup loops = context.eventLoops();
+            Scheduler onTheLoops = (task, delayNanos) -> loops.next().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+            connector = HttpConnector.builder(connectorOptions)
+                    .channelType(context.transport().socketChannelType())
+                    .resolver(resolver)
+                    .scheduler(onTheLoops)
+                    .build();
+        }
+    }
+
+    @Override
+    protected void initConnection(Channel channel, boolean tls) {
+        DownstreamConnection<C> connection = new DownstreamConnection<>(this, tls);
+        channel.pipeline()
+                .addLast("pingora-request-decoder", new RequestDecoder(serverOptions))
+                .addLast("pingora-response-encoder", new ResponseEncoder(connection))
+                .addLast("pingora-proxy", connection);
+    }
+
+    @Override
+    public CompletionStage<Void> stopAccepting() {
+        stopping = true;
+        CompletionStage<Void> listenersClosed = super.stopAccepting();
+        for (DownstreamConnection<C> client : clients) {
+            Channel channel = client.channel();
+            channel.eventLoop().execute(client::closeIfIdle);
+        }
+        checkDrained();
+        return listenersClosed;
+    }
+
+    @Override
+    public CompletionStage<Void> drained() {
+        return drained;
+    }
+
+    @Override
+    public void shutdown() {
+        stopping = true;
+        super.shutdown();
+        HttpConnector c = connector;
+        if (c != null) {
+            c.close();
+        }
+        drained.complete(null);
+    }
+
+    void connectionOpened(DownstreamConnection<C> client) {
+        clients.add(client);
+    }
+
+    void connectionClosed(DownstreamConnection<C> client) {
+        clients.remove(client);
+    }
+
+    void requestStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    void requestFinished() {
+        inFlight.decrementAndGet();
+        checkDrained();
+    }
+
+    private void checkDrained() {
+        if (stopping && inFlight.get() == 0) {
+            drained.complete(null);
+        }
+    }
+
+    /** Configures a {@link ProxyService}. */
+    public static final class Builder<C> {
+        private final ServerConf conf;
+        private final ProxyHttp<C> proxy;
+        private String name = "Pingora HTTP Proxy Service";
+        private HttpServerOptions serverOptions = HttpServerOptions.defaults();
+        private ConnectorOptions connectorOptions;
+        private AddressResolverGroup<InetSocketAddress> resolver = PeerResolver.system();
+        private HttpConnector connector;
+
+        private Builder(ServerConf conf, ProxyHttp<C> proxy) {
+            this.conf = Objects.requireNonNull(conf, "conf");
+            this.proxy = Objects.requireNonNull(proxy, "proxy");
+        }
+
+        /** Sets the service's name, for logs. */
+        public Builder<C> name(String value) {
+            name = Objects.requireNonNull(value, "name");
+            return this;
+        }
+
+        /** Sets how client connections are treated. */
+        public Builder<C> serverOptions(HttpServerOptions value) {
+            serverOptions = Objects.requireNonNull(value, "serverOptions");
+            return this;
+        }
+
+        /** Sets the connector options instead of deriving them from the server configuration. */
+        public Builder<C> connectorOptions(ConnectorOptions value) {
+            connectorOptions = Objects.requireNonNull(value, "connectorOptions");
+            return this;
+        }
+
+        /** Sets how upstream host names are resolved; see {@link PeerResolver}. */
+        public Builder<C> resolver(AddressResolverGroup<InetSocketAddress> value) {
+            resolver = Objects.requireNonNull(value, "resolver");
+            return this;
+        }
+
+        /** Uses {@code value} as the connector (its socket type must match the server's transport). */
+        public Builder<C> connector(HttpConnector value) {
+            connector = Objects.requireNonNull(value, "connector");
+            return this;
+        }
+
+        /** Builds the service. */
+        public ProxyService<C> build() {
+            return new ProxyService<>(this);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package org.pingora4j.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.pingora4j.core.protocols.Digest;
+import org.pingora4j.core.protocols.http.RequestHeader;
+import org.pingora4j.core.protocols.http.ResponseHeader;
+
+/**
+ * One request as the phases of {@link ProxyHttp} see it: the client's request, the upstream
+ * connection's digest, and ways to answer the request directly. Mirrors pingora's proxy
+ * {@code Session} (and the parts of the server {@code HttpSession} it derefs to).
+ *
+ * <p>Use it only from the request's phases, on the request's event loop.
+ */
+public final class Session {
+
+    private final ProxyRequest<?> request;
+    private final RequestHeader requestHeader;
+    private final int downstreamRequestNumber;
+    private Digest upstreamDigest;
+    private ResponseHeader responseHeader;
+    private int errorStatus;
+
+    Session(ProxyRequest<?> request, RequestHeader requestHeader, int downstreamRequestNumber) {
+        this.request = request;
+        this.requestHeader = requestHeader;
+        this.downstreamRequestNumber = downstreamRequestNumber;
+    }
+
+    /** Returns the client's request head, which filters may change. Mirrors pingora's {@code req_header()}. */
+    public RequestHeader reqHeader() {
+        return requestHeader;
+    }
+
+    /**
+     * Returns the digest of the upstream connection the request used (the latest one, after
+     * retries): {@code upstreamDigest().reused()} says whether it came from the pool. Null until a
+     * connection was obtained. Mirrors the digest pingora hands {@code connected_to_upstream}.
+     */
+    public Digest upstreamDigest() {
+        return upstreamDigest;
+    }
+
+    /** Returns the client's address. Mirrors pingora's {@code client_addr()}. */
+    public InetSocketAddress clientAddr() {
+        return request.clientAddress();
+    }
+
+    /** Returns the address the client connected to. Mirrors pingora's {@code server_addr()}. */
+    public InetSocketAddress serverAddr() {
+        return request.serverAddress();
+    }
+
+    /** Returns whether the client connected over TLS. */
+    public boolean isTls() {
+        return request.downstreamTls();
+    }
+
+    /** Returns which request on the client connection this is, from 1 (keep-alive reuse). */
+    public int downstreamRequestNumber() {
+        return downstreamRequestNumber;
+    }
+
+    /** Returns how many times the request was retried so far. */
+    public int retries() {
+        return request.retries();
+    }
+
+    /** Returns whether the request body grew past what a retry can replay (64 KiB). */
+    public boolean retryBufferTruncated() {
+        return request.retryBufferTruncated();
+    }
+
+    /** Returns whether the server is shutting down. Mirrors pingora's {@code is_process_shutting_down}. */
+    public boolean isProcessShuttingDown() {
+        return request.isShuttingDown();
+    }
+
+    /** Returns whether a response head was sent to the client. Mirrors pingora's {@code response_written()}. */
+    public boolean responseWritten() {
+        return request.responseStarted();
+    }
+
+    /** Returns the response head sent to the client, or null. */
+    public ResponseHeader responseHeader() {
+        return responseHeader;
+    }
+
+    /** Returns the status of the error response sent by {@code failToProxy}, 0 if none. */
+    public int errorStatus() {
+        return errorStatus;
+    }
+
+    /**
+     * Answers the request with {@code status}, no body and {@code Cache-Control: private, no-store}.
+     * Mirrors pingora's {@code respond_error}.
+     */
+    public CompletionStage<Void> respondError(int status) {
+        ResponseHeader header = ResponseHeader.build(status);
+        header.insertHeader(HttpHeaderNames.CACHE_CONTROL, "private, no-store");
+        return writeResponse(header, null);
+    }
+
+    /**
+     * Answers the request with {@code header} and {@code body} (owned by the session from now on;
+     * null for none), setting Content-Length. Mirrors pingora's {@code write_response_header} plus
+     * {@code write_response_body}.
+     */
+    public CompletionStage<Void> writeResponse(ResponseHeader header, ByteBuf body) {
+        CompletableFuture<Void> written = request.writeOwnResponse(header, body);
+        return written;
+    }
+
+    void setUpstreamDigest(Digest digest) {
+        upstreamDigest = digest;
+    }
+
+    void setResponseHeader(ResponseHeader header) {
+        responseHeader = header;
+    }
+
+    void setErrorStatus(int status) {
+        errorStatus = status;
+    }
+
+    @Override
+    public String toString() {
+        return "Session(" + requestHeader + ", client=" + clientAddr() + ')';
+    }
+}

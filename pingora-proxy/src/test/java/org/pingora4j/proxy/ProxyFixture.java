@@ -1,0 +1,78 @@
+package org.pingora4j.proxy;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.pingora4j.core.server.Transport;
+import org.pingora4j.core.server.conf.ServerConf;
+import org.pingora4j.core.services.ServiceContext;
+
+/** A proxy service on 127.0.0.1 with its own event loops, plus clients to talk to it. */
+final class ProxyFixture implements AutoCloseable {
+
+    final Transport transport = Transport.best();
+    final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, transport.ioHandlerFactory());
+    final ProxyService<?> service;
+    final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    ProxyFixture(ProxyService<?> service) throws Exception {
+        this.service = service;
+        service.addTcp("127.0.0.1:0");
+        service.start(new ServiceContext(ServerConf.defaults(), loops, transport));
+    }
+
+    static <C> ProxyFixture of(ProxyHttp<C> proxy) throws Exception {
+        return new ProxyFixture(ProxyService.httpProxyService(ServerConf.defaults(), proxy));
+    }
+
+    int port() {
+        return service.boundAddresses().get(0).getPort();
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Sends raw bytes on a new connection and returns everything the proxy sends until it closes. */
+    String raw(String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                received.write(buffer, 0, n);
+            }
+            return received.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Override
+    public void close() {
+        service.stopAccepting();
+        service.shutdown();
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}
