@@ -159,6 +159,13 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter {
     /** Returns the next part of the current request's body; a {@link LastHttpContent} ends it. */
     CompletableFuture<HttpContent> readBody() {
         return next().thenApply(object -> {
+            if (object.decoderResult().isFailure()) {
+                // A malformed body (a bad chunk size, say): the stream cannot be trusted past it, so
+                // the request fails with 400 and the connection is closed after the answer.
+                Throwable cause = object.decoderResult().cause();
+                ReferenceCountUtil.release(object);
+                throw PingoraException.downstream(ErrorType.H1_ERROR, "malformed request body", cause);
+            }
             if (object instanceof HttpContent content) {
                 return content;
             }

@@ -358,7 +358,6 @@ final class ProxyRequest<C> {
                     proxyError(id, asError(writeError, "write_request_body"));
                 } else if (chunk.last()) {
                     requestSentUpstream = true;
-                    maybeComplete(id);
                 } else {
                     pumpRequestBody(id);
                 }
@@ -449,7 +448,10 @@ final class ProxyRequest<C> {
                 return;
             }
             boolean upstreamLength = HttpUtil.isContentLengthSet(response);
-            ResponseHeader header = new ResponseHeader(response);
+            // The client gets its own copy: what the filters and the framing change must not touch
+            // the head the upstream session judges its connection's reuse by.
+            ResponseHeader header = new ResponseHeader(
+                    new DefaultHttpResponse(response.protocolVersion(), response.status(), response.headers().copy()));
             HopByHop.strip(header.headers());
             try {
                 phase = "upstream_response_filter";
@@ -519,17 +521,30 @@ final class ProxyRequest<C> {
             }
             phase = "proxy";
             ByteBuf body = data == null ? Unpooled.EMPTY_BUFFER : data;
-            HttpContent out = last ? new DefaultLastHttpContent(body) : new DefaultHttpContent(body);
-            downstream.write(out).addListener(f -> onLoop(() -> {
+            if (last) {
+                // The upstream exchange is over: give the connection back before the client sees the
+                // end of the response, so that the client's next request finds it in the pool.
+                Http1ClientSession done = upstream;
+                upstream = null;
+                if (!requestSentUpstream) {
+                    keepAlive = false; // it answered before taking the whole body: drop both
+                }
+                onLoop(connector.releaseHttpSession(done), (pooled, releaseError) -> {
+                    if (stale(id)) {
+                        body.release();
+                        return;
+                    }
+                    writeLastResponseChunk(id, body);
+                });
+                return;
+            }
+            downstream.write(new DefaultHttpContent(body)).addListener(f -> onLoop(() -> {
                 if (stale(id)) {
                     return;
                 }
                 if (!f.isSuccess()) {
                     downstreamFailed(PingoraException.downstream(ErrorType.WRITE_ERROR,
                             "writing the response to the client failed", f.cause()));
-                } else if (last) {
-                    responseDone = true;
-                    maybeComplete(id);
                 } else {
                     pumpResponseBody(id);
                 }
@@ -537,18 +552,19 @@ final class ProxyRequest<C> {
         });
     }
 
-    private void maybeComplete(int id) {
-        if (stale(id) || !responseDone) {
-            return;
-        }
-        if (!requestSentUpstream) {
-            // The upstream answered before taking the whole body: neither connection can be reused.
-            keepAlive = false;
-        }
-        Http1ClientSession done = upstream;
-        upstream = null;
-        connector.releaseHttpSession(done);
-        finish(null);
+    private void writeLastResponseChunk(int id, ByteBuf body) {
+        downstream.write(new DefaultLastHttpContent(body)).addListener(f -> onLoop(() -> {
+            if (stale(id)) {
+                return;
+            }
+            if (!f.isSuccess()) {
+                downstreamFailed(PingoraException.downstream(ErrorType.WRITE_ERROR,
+                        "writing the response to the client failed", f.cause()));
+                return;
+            }
+            responseDone = true;
+            finish(null);
+        }));
     }
 
     // ---- failures -------------------------------------------------------------------------------

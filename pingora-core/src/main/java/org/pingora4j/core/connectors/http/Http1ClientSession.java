@@ -65,6 +65,7 @@ public final class Http1ClientSession {
     private boolean requestWantsClose;
     private HttpResponse response;
     private KeepAliveHeader keepAlive = KeepAliveHeader.ABSENT;
+    private String responseReuseVeto;
     private boolean interimPending;
     private boolean responseDone;
     private boolean bodyEndDelivered;
@@ -177,21 +178,26 @@ public final class Http1ClientSession {
         if (overRead || connection.decoder.bufferedBytes() > 0) {
             return "bytes received beyond the response";
         }
-        if (response.status().code() == 101) {
-            return "connection upgraded";
-        }
         if (requestWantsClose) {
             return "request said Connection: close";
         }
-        if (!HttpUtil.isKeepAlive(response)) {
-            return response.protocolVersion().equals(HttpVersion.HTTP_1_0)
+        return responseReuseVeto;
+    }
+
+    /** Why the final response head itself forbids reuse, or null. */
+    private String reuseVeto(HttpResponse head) {
+        if (head.status().code() == 101) {
+            return "connection upgraded";
+        }
+        if (!HttpUtil.isKeepAlive(head)) {
+            return head.protocolVersion().equals(HttpVersion.HTTP_1_0)
                     ? "HTTP/1.0 response without keep-alive" : "response said Connection: close";
         }
-        if (response.protocolVersion().equals(HttpVersion.HTTP_1_0)
-                && response.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+        if (head.protocolVersion().equals(HttpVersion.HTTP_1_0)
+                && head.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
             return "HTTP/1.0 response with Transfer-Encoding";
         }
-        if (isCloseDelimited(response)) {
+        if (isCloseDelimited(head)) {
             return "close-delimited response body";
         }
         return null;
@@ -252,6 +258,9 @@ public final class Http1ClientSession {
             } else {
                 response = head;
                 keepAlive = KeepAliveHeader.parse(head.headers());
+                // Judged now, from the head as the upstream sent it: callers may change the head
+                // they get (a proxy forwards it), which must not change what the connection is.
+                responseReuseVeto = reuseVeto(head);
             }
         } else if (message instanceof LastHttpContent && interimPending) {
             // The empty end of an informational response: nothing for the caller.

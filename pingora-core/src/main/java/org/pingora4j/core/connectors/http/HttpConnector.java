@@ -116,14 +116,23 @@ public final class HttpConnector implements AutoCloseable {
      * {@link Http1ClientSession#notReusableReason()} is null and the upstream's keep-alive allows,
      * and is closed otherwise. Mirrors pingora's {@code release_http_session}; the idle timeout is
      * the peer's. Safe to call from any thread, and more than once.
+     *
+     * @return a future completed, once the connection is back in the pool or closed, with whether
+     *     it was pooled
      */
-    public void releaseHttpSession(Http1ClientSession session) {
+    public CompletableFuture<Boolean> releaseHttpSession(Http1ClientSession session) {
         EventLoop loop = session.eventLoop();
         if (loop.inEventLoop()) {
-            release(session);
-        } else {
-            loop.execute(() -> release(session));
+            return CompletableFuture.completedFuture(release(session));
         }
+        CompletableFuture<Boolean> pooled = new CompletableFuture<>();
+        try {
+            loop.execute(() -> pooled.complete(release(session)));
+        } catch (RuntimeException e) {
+            session.connection().channel.close();
+            pooled.complete(false);
+        }
+        return pooled;
     }
 
     /** Returns a snapshot of what the connector and its pool did. */
@@ -231,12 +240,12 @@ public final class HttpConnector implements AutoCloseable {
 
     // ---- release --------------------------------------------------------------------------------
 
-    private void release(Http1ClientSession session) {
+    private boolean release(Http1ClientSession session) {
         UpstreamConnection connection = session.connection();
         assert connection.loop.inEventLoop();
         String reason = session.notReusableReason();
         if (!session.markReleased()) {
-            return;
+            return false;
         }
         released.increment();
         connection.session = null;
@@ -253,14 +262,16 @@ public final class HttpConnector implements AutoCloseable {
             logger.debug("Not reusing {}: {}", connection, reason);
             connection.dead = true;
             connection.channel.close();
-            return;
+            return false;
         }
         connection.watcher.enterIdle();
         PoolHandle<UpstreamConnection> handle =
                 pool.put(connection.meta, connection, affinity(connection.loop), idleTimeout);
         if (handle.isIdle()) {
             connection.handle = handle;
+            return true;
         }
+        return false;
     }
 
     /** Applies the upstream's {@code Keep-Alive: max}; returns why not to reuse, or null. */

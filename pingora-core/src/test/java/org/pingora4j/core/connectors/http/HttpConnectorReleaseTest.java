@@ -185,6 +185,21 @@ final class HttpConnectorReleaseTest {
     }
 
     @Test
+    void changingTheResponseHeadAfterReadingItDoesNotChangeReuse() throws Exception {
+        try (TestOrigin origin = TestOrigin.plain()) {
+            Http1ClientSession session = await(connector.getHttpSession(peer(origin), fixture.loop()));
+            await(session.writeRequestHeader(ConnectorFixture.get("/", "x"), true));
+            HttpResponse head = await(session.readResponseHeader());
+            // What a proxy does to the head it forwards to a client that asked to close.
+            head.headers().set(HttpHeaderNames.CONNECTION, "close");
+            assertEquals("hello", ConnectorFixture.readBody(session));
+            assertNull(ConnectorFixture.onLoop(session.eventLoop(), session::notReusableReason));
+            assertTrue(await(connector.releaseHttpSession(session)));
+            assertTrue(fixture.exchange(connector, peer(origin)).digest().reused());
+        }
+    }
+
+    @Test
     void aSessionThatSentNothingMayBeReleasedForReuse() throws Exception {
         try (TestOrigin origin = TestOrigin.plain()) {
             fixture.exchange(connector, peer(origin));
