@@ -3,6 +3,7 @@ package org.pingora4j.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -422,7 +423,9 @@ final class ProxyRequest<C> {
     private void sendContinueIfExpected() {
         if (!continueSent && HttpUtil.is100ContinueExpected(request)) {
             continueSent = true;
-            downstream.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+            // A whole message: the encoder must see this interim response end before the final one.
+            downstream.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER));
         }
     }
 
