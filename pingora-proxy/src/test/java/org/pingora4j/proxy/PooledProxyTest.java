@@ -14,6 +14,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.pingora4j.core.error.PingoraException;
 import org.pingora4j.core.protocols.http.RequestHeader;
+import org.pingora4j.core.server.Opt;
+import org.pingora4j.core.server.Server;
+import org.pingora4j.core.server.ShutdownMode;
+import org.pingora4j.core.server.conf.ServerConf;
 import org.pingora4j.core.testing.TestOrigin;
 import org.pingora4j.core.upstreams.HttpPeer;
 
@@ -58,6 +62,34 @@ final class PooledProxyTest {
                 reusedLog.add(reused);
             }
             logged.release();
+        }
+    }
+
+    @Test
+    void theChaptersMainRunsOnARealServer() throws Exception {
+        try (TestOrigin origin = TestOrigin.plain()) {
+            PooledProxy proxy = new PooledProxy(origin.address());
+            // The chapter's main, but on an ephemeral loopback port and stopped by the test.
+            Server server = new Server(Opt.defaults(), ServerConf.builder().upstreamKeepalivePoolSize(256).build());
+            server.bootstrap();
+            ProxyService<Void> proxyService = ProxyService.httpProxyService(server.conf(), proxy);
+            proxyService.addTcp("127.0.0.1:0");
+            server.addService(proxyService);
+            server.start();
+            try {
+                assertEquals(256, proxyService.connector().stats().pool().capacity());
+                java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+                java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + proxyService.boundAddresses().get(0).getPort() + "/");
+                for (int i = 0; i < 3; i++) {
+                    assertEquals("hello", client.send(java.net.http.HttpRequest.newBuilder(uri).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+                }
+                assertTrue(proxy.logged.tryAcquire(3, 10, TimeUnit.SECONDS));
+                assertEquals(List.of(false, true, true), proxy.reusedLog);
+            } finally {
+                server.shutdown(ShutdownMode.GRACEFUL).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+            assertEquals(0, proxyService.connector().stats().pool().idle(), "shutdown closed the pooled connections");
         }
     }
 

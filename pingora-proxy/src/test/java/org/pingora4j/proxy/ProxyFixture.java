@@ -30,8 +30,15 @@ final class ProxyFixture implements AutoCloseable {
             .build();
 
     ProxyFixture(ProxyService<?> service) throws Exception {
+        this(service, true);
+    }
+
+    /** Starts {@code service}, first adding a plain listener on 127.0.0.1 if {@code addTcp}. */
+    ProxyFixture(ProxyService<?> service, boolean addTcp) throws Exception {
         this.service = service;
-        service.addTcp("127.0.0.1:0");
+        if (addTcp) {
+            service.addTcp("127.0.0.1:0");
+        }
         service.start(new ServiceContext(ServerConf.defaults(), loops, transport));
     }
 
