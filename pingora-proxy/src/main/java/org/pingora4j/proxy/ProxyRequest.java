@@ -3,28 +3,22 @@ package org.pingora4j.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
-import java.util.function.Supplier;
 import org.pingora4j.core.connectors.http.Http1ClientSession;
 import org.pingora4j.core.connectors.http.HttpConnector;
 import org.pingora4j.core.error.ErrorType;
@@ -65,9 +59,6 @@ final class ProxyRequest<C> {
     /** How much of an unread request body is drained to keep the client connection. */
     private static final long DRAIN_LIMIT = 64 * 1024;
 
-    private record Chunk(ByteBuf data, boolean last) {
-    }
-
     private final ProxyService<C> service;
     private final DownstreamConnection<C> downstream;
     private final ProxyHttp<C> proxy;
@@ -77,7 +68,7 @@ final class ProxyRequest<C> {
     private final Session session;
     private final boolean requestHasBody;
     private final boolean head;
-    private final RetryBuffer retryBuffer = new RetryBuffer();
+    private final ClientBody body;
 
     private C ctx;
     private String phase = "request_filter";
@@ -87,12 +78,6 @@ final class ProxyRequest<C> {
     private HttpPeer peer;
     private Http1ClientSession upstream;
 
-    private int bodyCursor;
-    private boolean bodyReadPending;
-    private CompletableFuture<Chunk> bodyWaiter;
-    private boolean downstreamBodyDone;
-    private boolean bodyLost;
-    private boolean continueSent;
     private boolean requestSentUpstream;
 
     private boolean responseStarted;
@@ -110,7 +95,8 @@ final class ProxyRequest<C> {
         this.request = request;
         this.head = HttpMethod.HEAD.equals(request.method());
         this.requestHasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
-        this.session = new Session(this, new RequestHeader(request), downstream.requests());
+        this.session = new Session(this, new RequestHeader(request), downstream);
+        this.body = new ClientBody(downstream, request);
         HttpServerOptions options = service.serverOptions();
         this.keepAlive = HttpUtil.isKeepAlive(request) && !options.keepaliveTimeout().isZero()
                 && (options.keepaliveRequestLimit() == 0 || downstream.requests() < options.keepaliveRequestLimit());
@@ -122,16 +108,8 @@ final class ProxyRequest<C> {
 
     // ---- for Session ----------------------------------------------------------------------------
 
-    InetSocketAddress clientAddress() {
+    private InetSocketAddress clientAddress() {
         return (InetSocketAddress) downstream.channel().remoteAddress();
-    }
-
-    InetSocketAddress serverAddress() {
-        return (InetSocketAddress) downstream.channel().localAddress();
-    }
-
-    boolean downstreamTls() {
-        return downstream.tls();
     }
 
     int retries() {
@@ -139,7 +117,7 @@ final class ProxyRequest<C> {
     }
 
     boolean retryBufferTruncated() {
-        return retryBuffer.truncated();
+        return body.truncated();
     }
 
     boolean responseStarted() {
@@ -191,12 +169,12 @@ final class ProxyRequest<C> {
         try {
             ctx = proxy.newCtx();
         } catch (RuntimeException | Error e) {
-            failFinal(internal("newCtx", e));
+            failFinal(PhaseResults.internal("newCtx", e));
             return;
         }
-        onLoop(call(() -> proxy.requestFilter(session, ctx)), (responded, error) -> {
+        onLoop(PhaseResults.call(() -> proxy.requestFilter(session, ctx)), (responded, error) -> {
             if (error != null) {
-                failFinal(asError(error, "request_filter"));
+                failFinal(PhaseResults.asError(error, "request_filter"));
             } else if (Boolean.TRUE.equals(responded)) {
                 finishOwnResponse();
             } else if (session.responseWritten()) {
@@ -213,18 +191,18 @@ final class ProxyRequest<C> {
                     "requestFilter said it responded but wrote no response", null));
             return;
         }
-        onLoop(ownResponse, (v, error) -> finish(error == null ? null : asError(error, "request_filter")));
+        onLoop(ownResponse, (v, error) -> finish(error == null ? null : PhaseResults.asError(error, "request_filter")));
     }
 
     private void attempt() {
         int id = ++attemptId;
         phase = "upstream_peer";
-        onLoop(call(() -> proxy.upstreamPeer(session, ctx)), (chosen, error) -> {
+        onLoop(PhaseResults.call(() -> proxy.upstreamPeer(session, ctx)), (chosen, error) -> {
             if (stale(id)) {
                 return;
             }
             if (error != null) {
-                failFinal(asError(error, "upstream_peer"));
+                failFinal(PhaseResults.asError(error, "upstream_peer"));
                 return;
             }
             if (chosen == null) {
@@ -243,7 +221,7 @@ final class ProxyRequest<C> {
                     return;
                 }
                 if (connectError != null) {
-                    failedToConnect(asError(connectError, "connect"));
+                    failedToConnect(PhaseResults.asError(connectError, "connect"));
                 } else {
                     connected(id, got);
                 }
@@ -256,7 +234,7 @@ final class ProxyRequest<C> {
         try {
             e = proxy.failToConnect(session, peer, ctx, e);
         } catch (RuntimeException | Error t) {
-            e = internal("fail_to_connect", t);
+            e = PhaseResults.internal("fail_to_connect", t);
         }
         if (e.retryType() == RetryType.YES && retries < service.maxRetries()) {
             retries++;
@@ -271,22 +249,22 @@ final class ProxyRequest<C> {
         upstream = got;
         freshConnectionNext = false;
         session.setUpstreamDigest(got.digest());
-        bodyCursor = 0;
+        body.restart();
         try {
             phase = "connected_to_upstream";
             proxy.connectedToUpstream(session, got.reused(), peer, got.digest(), ctx);
         } catch (RuntimeException | Error e) {
-            proxyError(id, internal(phase, e));
+            proxyError(id, PhaseResults.internal(phase, e));
             return;
         }
-        RequestHeader upstreamRequest = upstreamRequest();
+        RequestHeader upstreamRequest = Framing.upstreamRequest(request, service.serverOptions(), clientAddress());
         phase = "upstream_request_filter";
-        onLoop(call(() -> proxy.upstreamRequestFilter(session, upstreamRequest, ctx)), (v, error) -> {
+        onLoop(PhaseResults.call(() -> proxy.upstreamRequestFilter(session, upstreamRequest, ctx)), (v, error) -> {
             if (stale(id)) {
                 return;
             }
             if (error != null) {
-                proxyError(id, asError(error, "upstream_request_filter"));
+                proxyError(id, PhaseResults.asError(error, "upstream_request_filter"));
                 return;
             }
             phase = "proxy";
@@ -295,7 +273,7 @@ final class ProxyRequest<C> {
                     return;
                 }
                 if (writeError != null) {
-                    proxyError(id, asError(writeError, "write_request_header"));
+                    proxyError(id, PhaseResults.asError(writeError, "write_request_header"));
                 } else if (requestHasBody) {
                     pumpRequestBody(id);
                 } else {
@@ -306,32 +284,10 @@ final class ProxyRequest<C> {
         });
     }
 
-    /** A copy of the client's request for the upstream: HTTP/1.1, without hop-by-hop headers, re-framed. */
-    private RequestHeader upstreamRequest() {
-        HttpRequest copy = new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri());
-        HttpHeaders headers = copy.headers();
-        headers.set(request.headers());
-        HopByHop.strip(headers);
-        // The proxy answers Expect: 100-continue itself, when it is ready for the body.
-        headers.remove(HttpHeaderNames.EXPECT);
-        if (HttpUtil.isTransferEncodingChunked(request)) {
-            headers.remove(HttpHeaderNames.CONTENT_LENGTH);
-            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        }
-        HttpServerOptions options = service.serverOptions();
-        if (options.xForwardedFor()) {
-            headers.add("X-Forwarded-For", clientAddress().getAddress().getHostAddress());
-        }
-        if (options.via() != null) {
-            headers.add(HttpHeaderNames.VIA, viaValue(request.protocolVersion(), options.via()));
-        }
-        return new RequestHeader(copy);
-    }
-
     // ---- request body ---------------------------------------------------------------------------
 
     private void pumpRequestBody(int id) {
-        onLoop(nextChunk(), (chunk, error) -> {
+        onLoop(body.next(), (chunk, error) -> {
             if (stale(id) || responseDone) {
                 if (chunk != null) {
                     chunk.data().release();
@@ -339,7 +295,7 @@ final class ProxyRequest<C> {
                 return;
             }
             if (error != null) {
-                proxyError(id, asError(error, "read_request_body"));
+                proxyError(id, PhaseResults.asError(error, "read_request_body"));
                 return;
             }
             ByteBuf data;
@@ -347,7 +303,7 @@ final class ProxyRequest<C> {
                 phase = "request_body_filter";
                 data = proxy.requestBodyFilter(session, chunk.data(), chunk.last(), ctx);
             } catch (RuntimeException | Error e) {
-                proxyError(id, internal(phase, e));
+                proxyError(id, PhaseResults.internal(phase, e));
                 return;
             }
             phase = "proxy";
@@ -356,7 +312,7 @@ final class ProxyRequest<C> {
                     return;
                 }
                 if (writeError != null) {
-                    proxyError(id, asError(writeError, "write_request_body"));
+                    proxyError(id, PhaseResults.asError(writeError, "write_request_body"));
                 } else if (chunk.last()) {
                     requestSentUpstream = true;
                 } else {
@@ -364,69 +320,6 @@ final class ProxyRequest<C> {
                 }
             });
         });
-    }
-
-    /** The next chunk for the current attempt: replayed from the retry buffer, else read from the client. */
-    private CompletableFuture<Chunk> nextChunk() {
-        if (bodyLost) {
-            return CompletableFuture.failedFuture(PingoraException.internal(ErrorType.INTERNAL_ERROR,
-                    "part of the request body arrived between two tries and could not be kept", null));
-        }
-        if (!retryBuffer.truncated() && bodyCursor < retryBuffer.count()) {
-            ByteBuf replayed = retryBuffer.chunk(bodyCursor++);
-            boolean last = downstreamBodyDone && bodyCursor == retryBuffer.count();
-            return CompletableFuture.completedFuture(new Chunk(replayed, last));
-        }
-        if (downstreamBodyDone) {
-            return CompletableFuture.completedFuture(new Chunk(Unpooled.EMPTY_BUFFER, true));
-        }
-        CompletableFuture<Chunk> waiting = new CompletableFuture<>();
-        bodyWaiter = waiting;
-        if (!bodyReadPending) {
-            bodyReadPending = true;
-            sendContinueIfExpected();
-            downstream.readBody().whenComplete(this::onClientBody);
-        }
-        return waiting;
-    }
-
-    private void onClientBody(HttpContent content, Throwable error) {
-        bodyReadPending = false;
-        CompletableFuture<Chunk> waiting = bodyWaiter;
-        bodyWaiter = null;
-        if (error != null) {
-            if (waiting != null) {
-                waiting.completeExceptionally(error);
-            }
-            return;
-        }
-        boolean last = content instanceof LastHttpContent;
-        if (last) {
-            downstreamBodyDone = true;
-        }
-        ByteBuf data = content.content();
-        retryBuffer.append(data);
-        if (waiting == null) {
-            // No try is waiting (one failed, the next is connecting): the retry buffer keeps it.
-            if (retryBuffer.truncated()) {
-                bodyLost = true;
-            }
-            data.release();
-            return;
-        }
-        if (!retryBuffer.truncated()) {
-            bodyCursor = retryBuffer.count();
-        }
-        waiting.complete(new Chunk(data, last));
-    }
-
-    private void sendContinueIfExpected() {
-        if (!continueSent && HttpUtil.is100ContinueExpected(request)) {
-            continueSent = true;
-            // A whole message: the encoder must see this interim response end before the final one.
-            downstream.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                    Unpooled.EMPTY_BUFFER));
-        }
     }
 
     // ---- response -------------------------------------------------------------------------------
@@ -437,7 +330,7 @@ final class ProxyRequest<C> {
                 return;
             }
             if (error != null) {
-                proxyError(id, asError(error, "read_response_header"));
+                proxyError(id, PhaseResults.asError(error, "read_response_header"));
                 return;
             }
             int code = response.status().code();
@@ -460,16 +353,16 @@ final class ProxyRequest<C> {
                 phase = "upstream_response_filter";
                 proxy.upstreamResponseFilter(session, header, ctx);
             } catch (RuntimeException | Error e) {
-                proxyError(id, internal(phase, e));
+                proxyError(id, PhaseResults.internal(phase, e));
                 return;
             }
             phase = "response_filter";
-            onLoop(call(() -> proxy.responseFilter(session, header, ctx)), (v, filterError) -> {
+            onLoop(PhaseResults.call(() -> proxy.responseFilter(session, header, ctx)), (v, filterError) -> {
                 if (stale(id)) {
                     return;
                 }
                 if (filterError != null) {
-                    proxyError(id, asError(filterError, "response_filter"));
+                    proxyError(id, PhaseResults.asError(filterError, "response_filter"));
                     return;
                 }
                 phase = "proxy";
@@ -481,21 +374,10 @@ final class ProxyRequest<C> {
 
     private void writeResponseHeader(ResponseHeader header, boolean upstreamLength) {
         HttpResponse response = header.unwrap();
-        response.setProtocolVersion(HttpVersion.HTTP_1_1);
-        HttpHeaders headers = response.headers();
-        int code = response.status().code();
-        boolean bodyless = head || code == 204 || code == 304;
-        if (!bodyless && !upstreamLength) {
-            if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
-                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-            } else {
-                keepAlive = false; // an HTTP/1.0 client learns where the body ends by the close
-            }
+        if (!Framing.downstreamResponse(response, request, head, upstreamLength, service.serverOptions())) {
+            keepAlive = false;
         }
-        if (service.serverOptions().via() != null) {
-            headers.add(HttpHeaderNames.VIA, viaValue(HttpVersion.HTTP_1_1, service.serverOptions().via()));
-        }
-        setConnectionHeader(headers);
+        setConnectionHeader(response.headers());
         responseStarted = true;
         session.setResponseHeader(header);
         downstream.write(response);
@@ -510,7 +392,7 @@ final class ProxyRequest<C> {
                 return;
             }
             if (error != null) {
-                proxyError(id, asError(error, "read_response_body"));
+                proxyError(id, PhaseResults.asError(error, "read_response_body"));
                 return;
             }
             boolean last = content instanceof LastHttpContent;
@@ -519,11 +401,11 @@ final class ProxyRequest<C> {
                 phase = "response_body_filter";
                 data = proxy.responseBodyFilter(session, content.content(), last, ctx);
             } catch (RuntimeException | Error e) {
-                proxyError(id, internal(phase, e));
+                proxyError(id, PhaseResults.internal(phase, e));
                 return;
             }
             phase = "proxy";
-            ByteBuf body = data == null ? Unpooled.EMPTY_BUFFER : data;
+            ByteBuf chunk = data == null ? Unpooled.EMPTY_BUFFER : data;
             if (last) {
                 // The upstream exchange is over: give the connection back before the client sees the
                 // end of the response, so that the client's next request finds it in the pool.
@@ -534,14 +416,14 @@ final class ProxyRequest<C> {
                 }
                 onLoop(connector.releaseHttpSession(done), (pooled, releaseError) -> {
                     if (stale(id)) {
-                        body.release();
+                        chunk.release();
                         return;
                     }
-                    writeLastResponseChunk(id, body);
+                    writeLastResponseChunk(id, chunk);
                 });
                 return;
             }
-            downstream.write(new DefaultHttpContent(body)).addListener(f -> onLoop(() -> {
+            downstream.write(new DefaultHttpContent(chunk)).addListener(f -> onLoop(() -> {
                 if (stale(id)) {
                     return;
                 }
@@ -555,8 +437,8 @@ final class ProxyRequest<C> {
         });
     }
 
-    private void writeLastResponseChunk(int id, ByteBuf body) {
-        downstream.write(new DefaultLastHttpContent(body)).addListener(f -> onLoop(() -> {
+    private void writeLastResponseChunk(int id, ByteBuf last) {
+        downstream.write(new DefaultLastHttpContent(last)).addListener(f -> onLoop(() -> {
             if (stale(id)) {
                 return;
             }
@@ -583,9 +465,9 @@ final class ProxyRequest<C> {
         try {
             e = proxy.errorWhileProxy(peer, session, e, ctx, reused);
         } catch (RuntimeException | Error t) {
-            e = internal("error_while_proxy", t);
+            e = PhaseResults.internal("error_while_proxy", t);
         }
-        boolean mayRetry = e.retryType() == RetryType.YES && !responseStarted && !retryBuffer.truncated()
+        boolean mayRetry = e.retryType() == RetryType.YES && !responseStarted && !body.truncated()
                 && retries < service.maxRetries() && !downstream.isClosed();
         if (upstream != null) {
             connector.releaseHttpSession(upstream);
@@ -596,7 +478,7 @@ final class ProxyRequest<C> {
             // The pooled connection died under us; its siblings may have died with it (an origin
             // restart, a load balancer's idle timer): try a fresh connection, not another pooled one.
             freshConnectionNext = reused;
-            bodyWaiter = null;
+            body.restart();
             logger.warn("Retrying {} {} after {} on {} (try {})", request.method(), request.uri(), e.getMessage(), peer, retries);
             attempt();
         } else {
@@ -639,7 +521,7 @@ final class ProxyRequest<C> {
             finish(e);
             return;
         }
-        onLoop(call(() -> proxy.failToProxy(session, e, ctx)), (status, error) -> {
+        onLoop(PhaseResults.call(() -> proxy.failToProxy(session, e, ctx)), (status, error) -> {
             if (error != null) {
                 logger.warn("failToProxy failed", error);
                 downstream.close();
@@ -659,7 +541,7 @@ final class ProxyRequest<C> {
         }
         finished = true;
         attemptId++;
-        retryBuffer.release();
+        body.release();
         if (error != null) {
             logger.error("Fail to proxy: {}, status: {}, tries: {}, phase: {}, peer: {}, request: {} {}",
                     error.getMessage(), session.errorStatus(), retries + 1, phase, peer, request.method(), request.uri());
@@ -671,7 +553,7 @@ final class ProxyRequest<C> {
         }
         service.requestFinished();
         boolean reuseClient = keepAlive && error == null && !service.isStopping();
-        if (!reuseClient || downstreamBodyDone) {
+        if (!reuseClient || body.done()) {
             downstream.requestFinished(reuseClient);
             return;
         }
@@ -694,20 +576,6 @@ final class ProxyRequest<C> {
         }
     }
 
-    private static String viaValue(HttpVersion version, String pseudonym) {
-        return version.majorVersion() + "." + version.minorVersion() + " " + pseudonym;
-    }
-
-    private static <T> CompletionStage<T> call(Supplier<CompletionStage<T>> phase) {
-        try {
-            CompletionStage<T> stage = phase.get();
-            return stage != null ? stage : CompletableFuture.failedFuture(
-                    PingoraException.internal(ErrorType.INTERNAL_ERROR, "a phase returned a null stage", null));
-        } catch (RuntimeException | Error e) {
-            return CompletableFuture.failedFuture(e);
-        }
-    }
-
     /** Runs {@code then} on the request's loop once {@code stage} completes; never throws across it. */
     private <T> void onLoop(CompletionStage<T> stage, BiConsumer<T, Throwable> then) {
         stage.whenComplete((value, error) -> onLoop(() -> then.accept(value, error)));
@@ -719,7 +587,7 @@ final class ProxyRequest<C> {
                 work.run();
             } catch (RuntimeException | Error e) {
                 logger.error("Bug in the proxy request state machine ({} {})", request.method(), request.uri(), e);
-                failFinal(internal(phase, e));
+                failFinal(PhaseResults.internal(phase, e));
             }
         };
         if (loop.inEventLoop()) {
@@ -729,13 +597,4 @@ final class ProxyRequest<C> {
         }
     }
 
-    private static PingoraException asError(Throwable error, String phase) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        PingoraException p = PingoraException.find(cause);
-        return p != null ? p : internal(phase, cause);
-    }
-
-    private static PingoraException internal(String phase, Throwable cause) {
-        return PingoraException.internal(ErrorType.INTERNAL_ERROR, "phase " + phase + " failed", cause);
-    }
 }

@@ -20,15 +20,17 @@ public final class Session {
 
     private final ProxyRequest<?> request;
     private final RequestHeader requestHeader;
+    private final DownstreamConnection<?> downstream;
     private final int downstreamRequestNumber;
     private Digest upstreamDigest;
     private ResponseHeader responseHeader;
     private int errorStatus;
 
-    Session(ProxyRequest<?> request, RequestHeader requestHeader, int downstreamRequestNumber) {
+    Session(ProxyRequest<?> request, RequestHeader requestHeader, DownstreamConnection<?> downstream) {
         this.request = request;
         this.requestHeader = requestHeader;
-        this.downstreamRequestNumber = downstreamRequestNumber;
+        this.downstream = downstream;
+        this.downstreamRequestNumber = downstream.requests();
     }
 
     /** Returns the client's request head, which filters may change. Mirrors pingora's {@code req_header()}. */
@@ -47,17 +49,17 @@ public final class Session {
 
     /** Returns the client's address. Mirrors pingora's {@code client_addr()}. */
     public InetSocketAddress clientAddr() {
-        return request.clientAddress();
+        return (InetSocketAddress) downstream.channel().remoteAddress();
     }
 
     /** Returns the address the client connected to. Mirrors pingora's {@code server_addr()}. */
     public InetSocketAddress serverAddr() {
-        return request.serverAddress();
+        return (InetSocketAddress) downstream.channel().localAddress();
     }
 
     /** Returns whether the client connected over TLS. */
     public boolean isTls() {
-        return request.downstreamTls();
+        return downstream.tls();
     }
 
     /** Returns which request on the client connection this is, from 1 (keep-alive reuse). */

@@ -74,7 +74,7 @@ public final class ConnectorOptions {
      * {@code ConnectorOptions::from_server_conf}, field for field: the offload pools are set only
      * when both {@code upstream_connect_offload_threadpools} and
      * {@code upstream_connect_offload_thread_per_pool} are; the bind lists are parsed as IP literals,
-     * never resolved. {@link #certKeyFile()} stays empty, as in pingora, whose code has a TODO there;
+     * never resolved. {@link #certKeyFile()} stays empty, as in pingora, which does not derive it yet;
      * the pool's overshoot settings take their defaults.
      */
     public static ConnectorOptions fromServerConf(ServerConf conf) {

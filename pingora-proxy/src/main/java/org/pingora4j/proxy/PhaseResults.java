@@ -1,0 +1,42 @@
+package org.pingora4j.proxy;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.pingora4j.core.error.ErrorType;
+import org.pingora4j.core.error.PingoraException;
+
+/**
+ * Turns what a user's phase does into something the request's state machine can rely on: a phase
+ * that throws, or returns null, becomes a failed stage, and whatever a stage fails with becomes a
+ * {@link PingoraException} (an {@code INTERNAL_ERROR} naming the phase, unless it already is one).
+ */
+final class PhaseResults {
+
+    private PhaseResults() {
+    }
+
+    /** Calls a phase; never throws. */
+    static <T> CompletionStage<T> call(Supplier<CompletionStage<T>> phase) {
+        try {
+            CompletionStage<T> stage = phase.get();
+            return stage != null ? stage : CompletableFuture.failedFuture(
+                    PingoraException.internal(ErrorType.INTERNAL_ERROR, "a phase returned a null stage", null));
+        } catch (RuntimeException | Error e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Returns the PingoraException in {@code error}, or an internal error caused by it. */
+    static PingoraException asError(Throwable error, String phase) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        PingoraException p = PingoraException.find(cause);
+        return p != null ? p : internal(phase, cause);
+    }
+
+    /** Returns an internal error for a phase that failed with {@code cause}. */
+    static PingoraException internal(String phase, Throwable cause) {
+        return PingoraException.internal(ErrorType.INTERNAL_ERROR, "phase " + phase + " failed", cause);
+    }
+}
