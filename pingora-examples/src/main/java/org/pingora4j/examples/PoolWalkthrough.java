@@ -1,0 +1,62 @@
+package org.pingora4j.examples;
+
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.time.Duration;
+import org.pingora4j.core.connectors.http.Http1ClientSession;
+import org.pingora4j.core.connectors.http.HttpConnector;
+import org.pingora4j.core.protocols.Digest;
+import org.pingora4j.core.upstreams.HttpPeer;
+import org.pingora4j.pool.GroupKey;
+
+/**
+ * The chapter's "how the connection pool works" snippets, run for real against the connector the
+ * proxy uses: take a connection (pooled if one is idle), send a request on it, give it back.
+ *
+ * <p>Blocks on each step, so call it from a plain thread, never from an event loop.
+ */
+public final class PoolWalkthrough {
+
+    private PoolWalkthrough() {
+    }
+
+    /** Fetches {@code path} from {@code peer} once and returns the connection's digest. */
+    public static Digest fetchOnce(HttpConnector connector, HttpPeer peer, EventLoop loop, String path) {
+        // tag::get[]
+        // The upstream's reuse hash: which pooled connections may serve it
+        GroupKey reuseHash = peer.reuseKey();
+
+        // Take an idle connection of that group from the pool, or connect a new one
+        Http1ClientSession connection = connector.getHttpSession(peer, loop).join();
+        // end::get[]
+        assert connection.peer().reuseKey().equals(reuseHash);
+
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
+        request.headers().set("Host", peer.sni().isEmpty() ? peer.host() : peer.sni());
+        connection.writeRequestHeader(request, true).join();
+        connection.readResponseHeader().join();
+        while (true) {
+            HttpContent part = connection.readResponseBody().join();
+            boolean last = part instanceof LastHttpContent;
+            part.release();
+            if (last) {
+                break;
+            }
+        }
+
+        // tag::release[]
+        // How long the connection may idle in the pool
+        Duration idleTimeout = peer.idleTimeout();
+
+        // Give it back: pooled for idleTimeout if it is reusable, closed otherwise
+        connector.releaseHttpSession(connection).join();
+        // end::release[]
+        assert idleTimeout == null || !idleTimeout.isNegative();
+        return connection.digest();
+    }
+}
