@@ -169,7 +169,7 @@ final class ProxyRequest<C> {
         try {
             ctx = proxy.newCtx();
         } catch (RuntimeException | Error e) {
-            failFinal(PhaseResults.internal("newCtx", e));
+            failFinal(PhaseResults.asError(e, "newCtx"));
             return;
         }
         onLoop(PhaseResults.call(() -> proxy.requestFilter(session, ctx)), (responded, error) -> {
@@ -234,7 +234,7 @@ final class ProxyRequest<C> {
         try {
             e = proxy.failToConnect(session, peer, ctx, e);
         } catch (RuntimeException | Error t) {
-            e = PhaseResults.internal("fail_to_connect", t);
+            e = PhaseResults.asError(t, "fail_to_connect");
         }
         if (e.retryType() == RetryType.YES && retries < service.maxRetries()) {
             retries++;
@@ -254,7 +254,7 @@ final class ProxyRequest<C> {
             phase = "connected_to_upstream";
             proxy.connectedToUpstream(session, got.reused(), peer, got.digest(), ctx);
         } catch (RuntimeException | Error e) {
-            proxyError(id, PhaseResults.internal(phase, e));
+            proxyError(id, PhaseResults.asError(e, phase));
             return;
         }
         RequestHeader upstreamRequest = Framing.upstreamRequest(request, service.serverOptions(), clientAddress());
@@ -303,7 +303,7 @@ final class ProxyRequest<C> {
                 phase = "request_body_filter";
                 data = proxy.requestBodyFilter(session, chunk.data(), chunk.last(), ctx);
             } catch (RuntimeException | Error e) {
-                proxyError(id, PhaseResults.internal(phase, e));
+                proxyError(id, PhaseResults.asError(e, phase));
                 return;
             }
             phase = "proxy";
@@ -353,7 +353,7 @@ final class ProxyRequest<C> {
                 phase = "upstream_response_filter";
                 proxy.upstreamResponseFilter(session, header, ctx);
             } catch (RuntimeException | Error e) {
-                proxyError(id, PhaseResults.internal(phase, e));
+                proxyError(id, PhaseResults.asError(e, phase));
                 return;
             }
             phase = "response_filter";
@@ -401,7 +401,7 @@ final class ProxyRequest<C> {
                 phase = "response_body_filter";
                 data = proxy.responseBodyFilter(session, content.content(), last, ctx);
             } catch (RuntimeException | Error e) {
-                proxyError(id, PhaseResults.internal(phase, e));
+                proxyError(id, PhaseResults.asError(e, phase));
                 return;
             }
             phase = "proxy";
@@ -465,7 +465,7 @@ final class ProxyRequest<C> {
         try {
             e = proxy.errorWhileProxy(peer, session, e, ctx, reused);
         } catch (RuntimeException | Error t) {
-            e = PhaseResults.internal("error_while_proxy", t);
+            e = PhaseResults.asError(t, "error_while_proxy");
         }
         boolean mayRetry = e.retryType() == RetryType.YES && !responseStarted && !body.truncated()
                 && retries < service.maxRetries() && !downstream.isClosed();

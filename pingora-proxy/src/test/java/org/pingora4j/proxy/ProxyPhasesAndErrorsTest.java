@@ -30,7 +30,7 @@ import org.pingora4j.core.upstreams.PeerOptions;
 final class ProxyPhasesAndErrorsTest {
 
     /** Records every phase it runs through, in order, and the error logging saw. */
-    static final class RecordingProxy implements ProxyHttp<List<String>> {
+    static class RecordingProxy implements ProxyHttp<List<String>> {
         final String upstream;
         final UnaryOperator<PeerOptions.Builder> options;
         final List<List<String>> requests = new CopyOnWriteArrayList<>();
@@ -284,6 +284,23 @@ final class ProxyPhasesAndErrorsTest {
                 assertEquals(2, phases.stream().filter("upstreamPeer"::equals).count(), "one retry: " + phases);
                 assertEquals(2, origin.accepted());
                 assertTrue(proxy.errors.isEmpty(), "a retried request succeeds: " + proxy.errors);
+            }
+        }
+    }
+
+    @Test
+    void aPingoraExceptionThrownByAPlainPhaseKeepsItsStatus() throws Exception {
+        try (TestOrigin origin = TestOrigin.plain()) {
+            RecordingProxy proxy = new RecordingProxy(origin.address(), o -> o) {
+                @Override
+                public void upstreamResponseFilter(Session session, ResponseHeader upstreamResponse, List<String> ctx) {
+                    throw PingoraException.httpStatus(403, "the upstream's answer is not for this client");
+                }
+            };
+            try (ProxyFixture fixture = ProxyFixture.of(proxy)) {
+                assertEquals(403, fixture.get("/denied").statusCode());
+                proxy.awaitPhases(0);
+                assertEquals(ErrorType.HTTP_STATUS, proxy.errors.get(0).type());
             }
         }
     }
