@@ -15,10 +15,12 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.pingora4j.core.connectors.http.Http1ClientSession;
 import org.pingora4j.core.connectors.http.HttpConnector;
 import org.pingora4j.core.error.ErrorType;
@@ -259,29 +261,19 @@ final class ProxyRequest<C> {
         }
         RequestHeader upstreamRequest = Framing.upstreamRequest(request, service.serverOptions(), clientAddress());
         phase = "upstream_request_filter";
-        onLoop(PhaseResults.call(() -> proxy.upstreamRequestFilter(session, upstreamRequest, ctx)), (v, error) -> {
-            if (stale(id)) {
-                return;
-            }
-            if (error != null) {
-                proxyError(id, PhaseResults.asError(error, "upstream_request_filter"));
-                return;
-            }
-            phase = "proxy";
-            onLoop(upstream.writeRequestHeader(upstreamRequest.unwrap(), !requestHasBody), (w, writeError) -> {
-                if (stale(id)) {
-                    return;
-                }
-                if (writeError != null) {
-                    proxyError(id, PhaseResults.asError(writeError, "write_request_header"));
-                } else if (requestHasBody) {
-                    pumpRequestBody(id);
-                } else {
-                    requestSentUpstream = true;
-                }
-            });
-            readResponseHeader(id);
-        });
+        onAttempt(id, PhaseResults.call(() -> proxy.upstreamRequestFilter(session, upstreamRequest, ctx)),
+                "upstream_request_filter", v -> {
+                    phase = "proxy";
+                    onAttempt(id, upstream.writeRequestHeader(upstreamRequest.unwrap(), !requestHasBody),
+                            "write_request_header", written -> {
+                                if (requestHasBody) {
+                                    pumpRequestBody(id);
+                                } else {
+                                    requestSentUpstream = true;
+                                }
+                            });
+                    readResponseHeader(id);
+                });
     }
 
     // ---- request body ---------------------------------------------------------------------------
@@ -307,32 +299,21 @@ final class ProxyRequest<C> {
                 return;
             }
             phase = "proxy";
-            onLoop(upstream.writeRequestBody(data == null ? Unpooled.EMPTY_BUFFER : data, chunk.last()), (v, writeError) -> {
-                if (stale(id)) {
-                    return;
-                }
-                if (writeError != null) {
-                    proxyError(id, PhaseResults.asError(writeError, "write_request_body"));
-                } else if (chunk.last()) {
-                    requestSentUpstream = true;
-                } else {
-                    pumpRequestBody(id);
-                }
-            });
+            onAttempt(id, upstream.writeRequestBody(data == null ? Unpooled.EMPTY_BUFFER : data, chunk.last()),
+                    "write_request_body", v -> {
+                        if (chunk.last()) {
+                            requestSentUpstream = true;
+                        } else {
+                            pumpRequestBody(id);
+                        }
+                    });
         });
     }
 
     // ---- response -------------------------------------------------------------------------------
 
     private void readResponseHeader(int id) {
-        onLoop(upstream.readResponseHeader(), (response, error) -> {
-            if (stale(id)) {
-                return;
-            }
-            if (error != null) {
-                proxyError(id, PhaseResults.asError(error, "read_response_header"));
-                return;
-            }
+        onAttempt(id, upstream.readResponseHeader(), "read_response_header", response -> {
             int code = response.status().code();
             if (code >= 100 && code < 200) {
                 if (code == 101) {
@@ -357,14 +338,7 @@ final class ProxyRequest<C> {
                 return;
             }
             phase = "response_filter";
-            onLoop(PhaseResults.call(() -> proxy.responseFilter(session, header, ctx)), (v, filterError) -> {
-                if (stale(id)) {
-                    return;
-                }
-                if (filterError != null) {
-                    proxyError(id, PhaseResults.asError(filterError, "response_filter"));
-                    return;
-                }
+            onAttempt(id, PhaseResults.call(() -> proxy.responseFilter(session, header, ctx)), "response_filter", v -> {
                 phase = "proxy";
                 writeResponseHeader(header, upstreamLength);
                 pumpResponseBody(id);
@@ -384,17 +358,7 @@ final class ProxyRequest<C> {
     }
 
     private void pumpResponseBody(int id) {
-        onLoop(upstream.readResponseBody(), (content, error) -> {
-            if (stale(id)) {
-                if (content != null) {
-                    content.release();
-                }
-                return;
-            }
-            if (error != null) {
-                proxyError(id, PhaseResults.asError(error, "read_response_body"));
-                return;
-            }
+        onAttempt(id, upstream.readResponseBody(), "read_response_body", content -> {
             boolean last = content instanceof LastHttpContent;
             ByteBuf data;
             try {
@@ -574,6 +538,25 @@ final class ProxyRequest<C> {
         } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
+    }
+
+    /**
+     * Continues attempt {@code id} with {@code next} once {@code stage} completes, on the request's
+     * loop: a failure goes to {@link #proxyError} as a failure of {@code stepName}, and a result
+     * that arrives after the attempt was abandoned is dropped (and released if reference counted).
+     */
+    private <T> void onAttempt(int id, CompletionStage<T> stage, String stepName, Consumer<T> next) {
+        onLoop(stage, (value, error) -> {
+            if (stale(id)) {
+                ReferenceCountUtil.release(value);
+                return;
+            }
+            if (error != null) {
+                proxyError(id, PhaseResults.asError(error, stepName));
+                return;
+            }
+            next.accept(value);
+        });
     }
 
     /** Runs {@code then} on the request's loop once {@code stage} completes; never throws across it. */
