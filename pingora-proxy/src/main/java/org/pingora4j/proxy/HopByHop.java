@@ -29,6 +29,17 @@ final class HopByHop {
 
     /** Removes the hop-by-hop headers of {@code headers}, including those its Connection header names. */
     static void strip(HttpHeaders headers) {
+        // Most messages carry no Connection header: nothing to parse, nothing to allocate.
+        List<String> named = headers.contains(HttpHeaderNames.CONNECTION) ? connectionTokens(headers) : List.of();
+        for (CharSequence name : ALWAYS) {
+            headers.remove(name);
+        }
+        for (String name : named) {
+            headers.remove(name);
+        }
+    }
+
+    private static List<String> connectionTokens(HttpHeaders headers) {
         List<String> named = new ArrayList<>();
         for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
             for (String token : value.split(",")) {
@@ -38,11 +49,6 @@ final class HopByHop {
                 }
             }
         }
-        for (CharSequence name : ALWAYS) {
-            headers.remove(name);
-        }
-        for (String name : named) {
-            headers.remove(name);
-        }
+        return named;
     }
 }

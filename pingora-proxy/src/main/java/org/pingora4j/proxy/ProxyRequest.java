@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -108,11 +107,11 @@ final class ProxyRequest<C> {
         return head;
     }
 
-    // ---- for Session ----------------------------------------------------------------------------
-
     private InetSocketAddress clientAddress() {
         return (InetSocketAddress) downstream.channel().remoteAddress();
     }
+
+    // ---- for Session ----------------------------------------------------------------------------
 
     int retries() {
         return retries;
@@ -145,7 +144,6 @@ final class ProxyRequest<C> {
         if (!head) {
             HttpUtil.setContentLength(response, content.readableBytes());
         }
-        keepAlive &= request.protocolVersion().equals(HttpVersion.HTTP_1_1) || HttpUtil.isKeepAlive(request);
         setConnectionHeader(response.headers());
         responseStarted = true;
         session.setResponseHeader(header);
@@ -177,9 +175,7 @@ final class ProxyRequest<C> {
         onLoop(PhaseResults.call(() -> proxy.requestFilter(session, ctx)), (responded, error) -> {
             if (error != null) {
                 failFinal(PhaseResults.asError(error, "request_filter"));
-            } else if (Boolean.TRUE.equals(responded)) {
-                finishOwnResponse();
-            } else if (session.responseWritten()) {
+            } else if (Boolean.TRUE.equals(responded) || session.responseWritten()) {
                 finishOwnResponse();
             } else {
                 attempt();
@@ -325,10 +321,9 @@ final class ProxyRequest<C> {
                 return;
             }
             boolean upstreamLength = HttpUtil.isContentLengthSet(response);
-            // The client gets its own copy: what the filters and the framing change must not touch
-            // the head the upstream session judges its connection's reuse by.
-            ResponseHeader header = new ResponseHeader(
-                    new DefaultHttpResponse(response.protocolVersion(), response.status(), response.headers().copy()));
+            // Forwarded as is: the upstream session judged its connection's reuse when the head
+            // arrived, so what the filters and the framing change here cannot affect it.
+            ResponseHeader header = new ResponseHeader(response);
             HopByHop.strip(header.headers());
             try {
                 phase = "upstream_response_filter";
@@ -392,7 +387,7 @@ final class ProxyRequest<C> {
                     return;
                 }
                 if (!f.isSuccess()) {
-                    downstreamFailed(PingoraException.downstream(ErrorType.WRITE_ERROR,
+                    failFinal(PingoraException.downstream(ErrorType.WRITE_ERROR,
                             "writing the response to the client failed", f.cause()));
                 } else {
                     pumpResponseBody(id);
@@ -407,7 +402,7 @@ final class ProxyRequest<C> {
                 return;
             }
             if (!f.isSuccess()) {
-                downstreamFailed(PingoraException.downstream(ErrorType.WRITE_ERROR,
+                failFinal(PingoraException.downstream(ErrorType.WRITE_ERROR,
                         "writing the response to the client failed", f.cause()));
                 return;
             }
@@ -433,10 +428,7 @@ final class ProxyRequest<C> {
         }
         boolean mayRetry = e.retryType() == RetryType.YES && !responseStarted && !body.truncated()
                 && retries < service.maxRetries() && !downstream.isClosed();
-        if (upstream != null) {
-            connector.releaseHttpSession(upstream);
-            upstream = null;
-        }
+        releaseUpstream();
         if (mayRetry) {
             retries++;
             // The pooled connection died under us; its siblings may have died with it (an origin
@@ -452,21 +444,15 @@ final class ProxyRequest<C> {
 
     /** The client went away: no response, the upstream connection kept only if reusable. */
     void downstreamClosed() {
-        downstreamFailed(PingoraException.downstream(ErrorType.CONNECTION_CLOSED, "client closed the connection", null));
+        failFinal(PingoraException.downstream(ErrorType.CONNECTION_CLOSED, "client closed the connection", null));
     }
 
-    private void downstreamFailed(PingoraException e) {
-        if (finished) {
-            return;
-        }
-        attemptId++;
-        keepAlive = false;
+    /** Gives the upstream session back; the connector pools its connection only if reusable. */
+    private void releaseUpstream() {
         if (upstream != null) {
             connector.releaseHttpSession(upstream);
             upstream = null;
         }
-        downstream.close();
-        finish(e);
     }
 
     /** A failure that ends the request: answer it if nothing was sent yet, then finish. */
@@ -476,10 +462,8 @@ final class ProxyRequest<C> {
         }
         attemptId++;
         keepAlive = false;
-        if (upstream != null) {
-            connector.releaseHttpSession(upstream);
-            upstream = null;
-        }
+        releaseUpstream();
+        // The client is gone, or part of the response already went out: nothing more can be said.
         if (downstream.isClosed() || responseStarted) {
             downstream.close();
             finish(e);

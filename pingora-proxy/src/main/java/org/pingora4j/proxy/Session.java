@@ -3,7 +3,6 @@ package org.pingora4j.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.net.InetSocketAddress;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.pingora4j.core.protocols.Digest;
 import org.pingora4j.core.protocols.http.RequestHeader;
@@ -113,8 +112,7 @@ public final class Session {
      * {@code write_response_body}.
      */
     public CompletionStage<Void> writeResponse(ResponseHeader header, ByteBuf body) {
-        CompletableFuture<Void> written = request.writeOwnResponse(header, body);
-        return written;
+        return request.writeOwnResponse(header, body);
     }
 
     void setUpstreamDigest(Digest digest) {
