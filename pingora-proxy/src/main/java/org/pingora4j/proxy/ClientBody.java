@@ -82,6 +82,18 @@ final class ClientBody {
         return waiting;
     }
 
+    /**
+     * The final response is about to go out: from now on no {@code 100 Continue} is sent. Returns
+     * true if the client was waiting for one and may or may not send its body now, so that the
+     * connection must close after the response: what it sends next could be either the body or a
+     * new request (RFC 9110 §10.1.1).
+     */
+    boolean forgoContinue() {
+        boolean waiting = !continueSent && !done && HttpUtil.is100ContinueExpected(request);
+        continueSent = true;
+        return waiting;
+    }
+
     /** Frees the buffered copies. */
     void release() {
         retryBuffer.release();

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * line too long) and the connection is closed: after a framing error the byte stream cannot be
  * trusted (request smuggling). Confined to the channel's event loop.
  */
-final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter {
+final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter implements ClientTimeouts.Expiry {
 
     private static final Logger logger = LoggerFactory.getLogger(DownstreamConnection.class);
 
@@ -53,7 +53,10 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter {
     private EventLoop loop;
     private CompletableFuture<HttpObject> waiter;
     private boolean readPending;
-    private ScheduledFuture<?> idleTimer;
+    private ClientTimeouts timeouts;
+    private int pendingWrites;
+    private final ChannelFutureListener writeDone = f -> writeDone();
+    private boolean draining;
     private ProxyRequest<C> current;
     private int requests;
     private boolean closed;
@@ -88,6 +91,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
         loop = channel.eventLoop();
+        timeouts = new ClientTimeouts(loop, service.ticker(), service.scheduler(), this);
         service.connectionOpened(this);
         awaitRequest();
         ctx.fireChannelActive();
@@ -113,7 +117,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
-        cancelIdleTimer();
+        timeouts.close();
         releaseInbound();
         CompletableFuture<HttpObject> w = waiter;
         waiter = null;
@@ -152,6 +156,9 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter {
         }
         waiter = new CompletableFuture<>();
         CompletableFuture<HttpObject> w = waiter;
+        if (current != null) {
+            timeouts.awaitBody(service.serverOptions().bodyReadTimeout());
+        }
         demand();
         return w;
     }
@@ -178,6 +185,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter {
         if (waiter != null && !inbound.isEmpty()) {
             CompletableFuture<HttpObject> w = waiter;
             waiter = null;
+            timeouts.bodyArrived();
             w.complete(inbound.poll());
         }
     }
@@ -207,12 +215,11 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter {
             return;
         }
         Duration keepalive = service.serverOptions().keepaliveTimeout();
-        if (!keepalive.isZero() || requests == 0) {
-            Duration wait = keepalive.isZero() ? Duration.ofSeconds(60) : keepalive;
-            idleTimer = loop.schedule(this::idleTimeout, wait.toNanos(), TimeUnit.NANOSECONDS);
-        }
+        // The first request gets as long as a kept-alive one to arrive whole: a head that trickles
+        // in (slowloris) is cut off with the wait for it.
+        timeouts.awaitHead(keepalive.isZero() ? Duration.ofSeconds(60) : keepalive);
         next().whenComplete((object, error) -> {
-            cancelIdleTimer();
+            timeouts.headArrived();
             if (error != null) {
                 return; // the connection closed while idle: nothing to answer
             }
@@ -225,36 +232,49 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter {
         });
     }
 
-    private void idleTimeout() {
-        idleTimer = null;
+    // ---- timeouts -------------------------------------------------------------------------------
+
+    @Override
+    public void headTimedOut() {
         if (current == null && !closed) {
-            logger.debug("Closing idle client connection {}", channel.remoteAddress());
+            logger.debug("Closing client connection {}: no whole request within the keep-alive timeout",
+                    channel.remoteAddress());
             channel.close();
         }
     }
 
-    private void cancelIdleTimer() {
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
+    @Override
+    public void bodyReadTimedOut() {
+        if (current == null || closed || draining) {
+            channel.close();
+            return;
+        }
+        current.downstreamTimedOut(PingoraException.downstream(ErrorType.READ_TIMEDOUT,
+                "no request body bytes from the client within " + service.serverOptions().bodyReadTimeout(), null));
+    }
+
+    @Override
+    public void writeTimedOut() {
+        logger.debug("Closing client connection {}: a write made no progress within {}",
+                channel.remoteAddress(), service.serverOptions().writeTimeout());
+        channel.close();
+    }
+
+    @Override
+    public void drainTimedOut() {
+        if (draining) {
+            channel.close();
         }
     }
 
     private void onRequestHead(HttpRequest request) {
-        if (request.decoderResult().isFailure()) {
-            Throwable cause = request.decoderResult().cause();
-            HttpResponseStatus status = cause instanceof TooLongHttpHeaderException
-                    ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-                    : cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
-                    : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-                    : HttpResponseStatus.BAD_REQUEST;
-            badRequest(status, String.valueOf(cause));
+        RequestHeadRules.Rejection rejection = RequestHeadRules.check(request, service.serverOptions());
+        if (rejection != null) {
+            ReferenceCountUtil.release(request);
+            badRequest(rejection.status(), rejection.reason());
             return;
         }
-        if (HttpMethod.CONNECT.equals(request.method())) {
-            badRequest(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not proxied");
-            return;
-        }
+        RequestHeadRules.normalize(request);
         requests++;
         current = new ProxyRequest<>(service, this, request);
         current.start();
@@ -262,7 +282,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter {
 
     /** Answers a request the proxy cannot parse or serve, and closes the connection. */
     private void badRequest(HttpResponseStatus status, String why) {
-        logger.info("Rejected request from {}: {} ({})", channel.remoteAddress(), status.code(), why);
+        service.failures().requestRejected(channel.remoteAddress(), status.code(), why);
         releaseInbound();
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
         response.headers()
@@ -277,7 +297,18 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter {
 
     /** Writes {@code message} to the client and flushes; the future completes when it reached the socket. */
     ChannelFuture write(HttpObject message) {
-        return channel.writeAndFlush(message);
+        if (pendingWrites++ == 0) {
+            timeouts.writePending(service.serverOptions().writeTimeout());
+        }
+        return channel.writeAndFlush(message).addListener(writeDone);
+    }
+
+    private void writeDone() {
+        if (--pendingWrites == 0) {
+            timeouts.writesDone();
+        } else {
+            timeouts.writePending(service.serverOptions().writeTimeout());
+        }
     }
 
     /** Closes the connection if no request is being served (graceful shutdown). On the loop. */
@@ -316,8 +347,13 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter {
      */
     CompletableFuture<Boolean> drainBody(long limit) {
         CompletableFuture<Boolean> done = new CompletableFuture<>();
+        draining = true;
+        timeouts.startDrain(service.serverOptions().drainTimeout());
         drainStep(limit, done);
-        return done;
+        return done.whenComplete((drained, e) -> {
+            draining = false;
+            timeouts.drainEnded();
+        });
     }
 
     private void drainStep(long remaining, CompletableFuture<Boolean> done) {

@@ -34,10 +34,11 @@ public final class ErrorStatus {
                 return 502;
             case DOWNSTREAM:
                 switch (e.type()) {
+                    case READ_TIMEDOUT:
+                        return 408; // the client stalled mid-request; it may still read the answer
                     case READ_ERROR:
                     case WRITE_ERROR:
                     case CONNECTION_CLOSED:
-                    case READ_TIMEDOUT:
                     case WRITE_TIMEDOUT:
                         return 0;
                     default:

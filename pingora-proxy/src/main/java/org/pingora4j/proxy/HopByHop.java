@@ -11,6 +11,11 @@ import java.util.List;
  * forward them. Pingora forwards a client's {@code Connection: close} to the upstream, which then
  * turns off the reuse of that upstream connection (pingora issue #706); here it stays with the
  * client. Framing headers are rebuilt by the proxy for each side.
+ *
+ * <p>A {@code Connection} option never removes {@code Content-Length}, {@code Transfer-Encoding}
+ * or {@code Host}: they are meant for every recipient (RFC 9110 §7.6.1 forbids naming them), and
+ * honouring {@code Connection: Content-Length} would forward a body with no framing, which the
+ * next parser reads as a second request (request smuggling). Such tokens are ignored, as nginx does.
  */
 final class HopByHop {
 
@@ -23,6 +28,10 @@ final class HopByHop {
             HttpHeaderNames.CONNECTION, KEEP_ALIVE, PROXY_CONNECTION,
             HttpHeaderNames.TE, HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING,
             HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION);
+
+    /** End-to-end headers that a Connection option must not remove. */
+    private static final List<AsciiString> NEVER_BY_OPTION = List.of(
+            HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.HOST);
 
     private HopByHop() {
     }
@@ -44,11 +53,20 @@ final class HopByHop {
         for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
             for (String token : value.split(",")) {
                 String name = token.trim();
-                if (!name.isEmpty()) {
+                if (!name.isEmpty() && !isProtected(name)) {
                     named.add(name);
                 }
             }
         }
         return named;
+    }
+
+    private static boolean isProtected(String name) {
+        for (AsciiString p : NEVER_BY_OPTION) {
+            if (p.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -15,7 +15,12 @@ public final class HttpServerOptions {
     private final int keepaliveRequestLimit;
     private final int maxHeaderSize;
     private final int maxInitialLineLength;
+    private final int maxHeaderCount;
+    private final Duration bodyReadTimeout;
+    private final Duration writeTimeout;
+    private final Duration drainTimeout;
     private final boolean xForwardedFor;
+    private final boolean dropIncomingXForwardedFor;
     private final String via;
 
     private HttpServerOptions(Builder b) {
@@ -23,11 +28,19 @@ public final class HttpServerOptions {
         keepaliveRequestLimit = b.keepaliveRequestLimit;
         maxHeaderSize = b.maxHeaderSize;
         maxInitialLineLength = b.maxInitialLineLength;
+        maxHeaderCount = b.maxHeaderCount;
+        bodyReadTimeout = b.bodyReadTimeout;
+        writeTimeout = b.writeTimeout;
+        drainTimeout = b.drainTimeout;
         xForwardedFor = b.xForwardedFor;
+        dropIncomingXForwardedFor = b.dropIncomingXForwardedFor;
         via = b.via;
     }
 
-    /** Returns the defaults: keep-alive 60 s (pingora's), no request limit, 64 KiB of headers. */
+    /**
+     * Returns the defaults: keep-alive 60 s (pingora's), no request limit, 64 KiB and 256 lines of
+     * headers, 60 s for each of the body read, write and drain timeouts.
+     */
     public static HttpServerOptions defaults() {
         return DEFAULTS;
     }
@@ -60,9 +73,49 @@ public final class HttpServerOptions {
         return maxInitialLineLength;
     }
 
+    /** Returns the most header lines a request head may have; more get 431 (pingora's {@code MAX_HEADERS}). */
+    public int maxHeaderCount() {
+        return maxHeaderCount;
+    }
+
+    /**
+     * Returns how long the proxy waits for the next bytes of a request body (a slow or stalled
+     * upload) before it answers 408, or closes the connection if the response already started.
+     * Like nginx's {@code client_body_timeout}, the time runs between two reads, not for the body.
+     */
+    public Duration bodyReadTimeout() {
+        return bodyReadTimeout;
+    }
+
+    /**
+     * Returns how long a write to the client may make no progress (a client that does not read)
+     * before the connection is closed. Like nginx's {@code send_timeout}.
+     */
+    public Duration writeTimeout() {
+        return writeTimeout;
+    }
+
+    /**
+     * Returns how long, in total, the proxy reads and drops the unread rest of a request body after
+     * the response, to keep the connection for the next request; past it the connection is closed.
+     * Like nginx's {@code lingering_time}.
+     */
+    public Duration drainTimeout() {
+        return drainTimeout;
+    }
+
     /** Returns whether the client's address is appended to {@code X-Forwarded-For} upstream. */
     public boolean xForwardedFor() {
         return xForwardedFor;
+    }
+
+    /**
+     * Returns whether an {@code X-Forwarded-For} the client sent is dropped before the client's
+     * address is added: set it on a proxy at the edge, where no client is trusted to say who it
+     * forwards for.
+     */
+    public boolean dropIncomingXForwardedFor() {
+        return dropIncomingXForwardedFor;
     }
 
     /** Returns the pseudonym added to {@code Via} in both directions, or null for none. */
@@ -76,7 +129,12 @@ public final class HttpServerOptions {
         private int keepaliveRequestLimit;
         private int maxHeaderSize = 64 * 1024;
         private int maxInitialLineLength = 8 * 1024;
+        private int maxHeaderCount = 256;
+        private Duration bodyReadTimeout = Duration.ofSeconds(60);
+        private Duration writeTimeout = Duration.ofSeconds(60);
+        private Duration drainTimeout = Duration.ofSeconds(60);
         private boolean xForwardedFor;
+        private boolean dropIncomingXForwardedFor;
         private String via;
 
         private Builder() {
@@ -117,6 +175,47 @@ public final class HttpServerOptions {
             }
             maxInitialLineLength = bytes;
             return this;
+        }
+
+        /** Sets the most header lines per request, 1 to 10 000. */
+        public Builder maxHeaderCount(int lines) {
+            if (lines < 1 || lines > 10_000) {
+                throw new IllegalArgumentException("maxHeaderCount: " + lines + " (expected: 1..10000)");
+            }
+            maxHeaderCount = lines;
+            return this;
+        }
+
+        /** Sets the request body read timeout; see {@link HttpServerOptions#bodyReadTimeout()}. */
+        public Builder bodyReadTimeout(Duration timeout) {
+            bodyReadTimeout = positive(timeout, "bodyReadTimeout");
+            return this;
+        }
+
+        /** Sets the client write timeout; see {@link HttpServerOptions#writeTimeout()}. */
+        public Builder writeTimeout(Duration timeout) {
+            writeTimeout = positive(timeout, "writeTimeout");
+            return this;
+        }
+
+        /** Sets the body drain timeout; see {@link HttpServerOptions#drainTimeout()}. */
+        public Builder drainTimeout(Duration timeout) {
+            drainTimeout = positive(timeout, "drainTimeout");
+            return this;
+        }
+
+        /** Sets whether to drop a client's own {@code X-Forwarded-For}; see {@link HttpServerOptions#dropIncomingXForwardedFor()}. */
+        public Builder dropIncomingXForwardedFor(boolean drop) {
+            dropIncomingXForwardedFor = drop;
+            return this;
+        }
+
+        private static Duration positive(Duration timeout, String name) {
+            Objects.requireNonNull(timeout, name);
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException(name + ": " + timeout + " (expected: > 0)");
+            }
+            return timeout;
         }
 
         /** Sets whether to append the client's address to {@code X-Forwarded-For}. */

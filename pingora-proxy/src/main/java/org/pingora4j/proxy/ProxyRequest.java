@@ -2,6 +2,7 @@ package org.pingora4j.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -18,6 +19,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.pingora4j.core.connectors.http.Http1ClientSession;
@@ -79,12 +81,11 @@ final class ProxyRequest<C> {
     private HttpPeer peer;
     private Http1ClientSession upstream;
 
+    private boolean requestWriteStarted;
     private boolean requestSentUpstream;
+    private long upstreamBodyLeft;
 
-    private boolean responseStarted;
-    private boolean responseDone;
-    private CompletableFuture<Void> ownResponse;
-    private boolean keepAlive;
+    private final DownstreamResponse response;
     private boolean finished;
 
     ProxyRequest(ProxyService<C> service, DownstreamConnection<C> downstream, HttpRequest request) {
@@ -99,8 +100,9 @@ final class ProxyRequest<C> {
         this.session = new Session(this, new RequestHeader(request), downstream);
         this.body = new ClientBody(downstream, request);
         HttpServerOptions options = service.serverOptions();
-        this.keepAlive = HttpUtil.isKeepAlive(request) && !options.keepaliveTimeout().isZero()
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && !options.keepaliveTimeout().isZero()
                 && (options.keepaliveRequestLimit() == 0 || downstream.requests() < options.keepaliveRequestLimit());
+        this.response = new DownstreamResponse(downstream, request, keepAlive);
     }
 
     boolean isHead() {
@@ -122,44 +124,24 @@ final class ProxyRequest<C> {
     }
 
     boolean responseStarted() {
-        return responseStarted;
+        return response.started();
+    }
+
+    EventLoop loop() {
+        return loop;
     }
 
     boolean isShuttingDown() {
         return service.isStopping();
     }
 
-    /** Writes a whole response from a filter; see {@link Session#writeResponse}. */
+    /** Writes a whole response from a filter; see {@link Session#writeResponse}. On the loop. */
     CompletableFuture<Void> writeOwnResponse(ResponseHeader header, ByteBuf body) {
-        assert loop.inEventLoop() : "write responses from the request's phases";
-        if (responseStarted) {
-            if (body != null) {
-                body.release();
-            }
-            return CompletableFuture.failedFuture(new IllegalStateException("a response was already written"));
+        if (!response.started()) {
+            forgoContinue();
+            session.setResponseHeader(header);
         }
-        ByteBuf content = body == null ? Unpooled.EMPTY_BUFFER : body;
-        HttpResponse response = header.unwrap();
-        HopByHop.strip(response.headers());
-        if (!head) {
-            HttpUtil.setContentLength(response, content.readableBytes());
-        }
-        setConnectionHeader(response.headers());
-        responseStarted = true;
-        session.setResponseHeader(header);
-        downstream.write(response);
-        CompletableFuture<Void> written = new CompletableFuture<>();
-        downstream.write(new DefaultLastHttpContent(content)).addListener(f -> {
-            if (f.isSuccess()) {
-                responseDone = true;
-                written.complete(null);
-            } else {
-                written.completeExceptionally(PingoraException.downstream(ErrorType.WRITE_ERROR,
-                        "writing the response to the client failed", f.cause()));
-            }
-        });
-        ownResponse = written;
-        return written;
+        return response.writeOwn(header, body, service.isStopping());
     }
 
     // ---- the request's life ---------------------------------------------------------------------
@@ -184,6 +166,7 @@ final class ProxyRequest<C> {
     }
 
     private void finishOwnResponse() {
+        CompletableFuture<Void> ownResponse = response.own();
         if (ownResponse == null) {
             failFinal(PingoraException.internal(ErrorType.INTERNAL_ERROR,
                     "requestFilter said it responded but wrote no response", null));
@@ -246,6 +229,7 @@ final class ProxyRequest<C> {
     private void connected(int id, Http1ClientSession got) {
         upstream = got;
         freshConnectionNext = false;
+        requestWriteStarted = false;
         session.setUpstreamDigest(got.digest());
         body.restart();
         try {
@@ -255,28 +239,43 @@ final class ProxyRequest<C> {
             proxyError(id, PhaseResults.asError(e, phase));
             return;
         }
-        RequestHeader upstreamRequest = Framing.upstreamRequest(request, service.serverOptions(), clientAddress());
+        RequestHeader upstreamRequest = Framing.upstreamRequest(request, service.serverOptions(), clientAddress(), peer);
         phase = "upstream_request_filter";
         onAttempt(id, PhaseResults.call(() -> proxy.upstreamRequestFilter(session, upstreamRequest, ctx)),
-                "upstream_request_filter", v -> {
-                    phase = "proxy";
-                    onAttempt(id, upstream.writeRequestHeader(upstreamRequest.unwrap(), !requestHasBody),
-                            "write_request_header", written -> {
-                                if (requestHasBody) {
-                                    pumpRequestBody(id);
-                                } else {
-                                    requestSentUpstream = true;
-                                }
-                            });
-                    readResponseHeader(id);
+                "upstream_request_filter", v -> writeUpstreamRequest(id, got, upstreamRequest));
+    }
+
+    /** Sends the request head, framed from what the filters left, then its body; reads the response meanwhile. */
+    private void writeUpstreamRequest(int id, Http1ClientSession exchange, RequestHeader upstreamRequest) {
+        phase = "proxy";
+        try {
+            upstreamBodyLeft = Framing.upstreamRequestBody(upstreamRequest.headers(), requestHasBody);
+            if (!requestHasBody) {
+                Framing.atEnd(upstreamBodyLeft, "the upstream request");
+            }
+        } catch (PingoraException e) {
+            proxyError(id, e);
+            return;
+        }
+        requestWriteStarted = true;
+        onAttempt(id, exchange.writeRequestHeader(upstreamRequest.unwrap(), !requestHasBody),
+                "write_request_header", written -> {
+                    if (requestHasBody) {
+                        pumpRequestBody(id, exchange);
+                    } else {
+                        requestSentUpstream = true;
+                    }
                 });
+        readResponseHeader(id);
     }
 
     // ---- request body ---------------------------------------------------------------------------
 
-    private void pumpRequestBody(int id) {
+    private void pumpRequestBody(int id, Http1ClientSession exchange) {
         onLoop(body.next(), (chunk, error) -> {
-            if (stale(id) || responseDone) {
+            if (stale(id) || upstream != exchange) {
+                // The attempt ended, or the upstream answered in full before taking the whole body:
+                // the rest of the body stays with the client (the connection closes after the response).
                 if (chunk != null) {
                     chunk.data().release();
                 }
@@ -289,28 +288,38 @@ final class ProxyRequest<C> {
             ByteBuf data;
             try {
                 phase = "request_body_filter";
-                data = proxy.requestBodyFilter(session, chunk.data(), chunk.last(), ctx);
+                ByteBuf filtered = proxy.requestBodyFilter(session, chunk.data(), chunk.last(), ctx);
+                data = filtered == null ? Unpooled.EMPTY_BUFFER : filtered;
             } catch (RuntimeException | Error e) {
                 proxyError(id, PhaseResults.asError(e, phase));
                 return;
             }
             phase = "proxy";
-            onAttempt(id, upstream.writeRequestBody(data == null ? Unpooled.EMPTY_BUFFER : data, chunk.last()),
-                    "write_request_body", v -> {
-                        if (chunk.last()) {
-                            requestSentUpstream = true;
-                        } else {
-                            pumpRequestBody(id);
-                        }
-                    });
+            try {
+                upstreamBodyLeft = Framing.afterWrite(upstreamBodyLeft, data.readableBytes(), "the upstream request");
+                if (chunk.last()) {
+                    Framing.atEnd(upstreamBodyLeft, "the upstream request");
+                }
+            } catch (PingoraException e) {
+                data.release();
+                proxyError(id, e);
+                return;
+            }
+            onAttempt(id, exchange.writeRequestBody(data, chunk.last()), "write_request_body", v -> {
+                if (chunk.last()) {
+                    requestSentUpstream = true;
+                } else {
+                    pumpRequestBody(id, exchange);
+                }
+            });
         });
     }
 
     // ---- response -------------------------------------------------------------------------------
 
     private void readResponseHeader(int id) {
-        onAttempt(id, upstream.readResponseHeader(), "read_response_header", response -> {
-            int code = response.status().code();
+        onAttempt(id, upstream.readResponseHeader(), "read_response_header", upstreamResponse -> {
+            int code = upstreamResponse.status().code();
             if (code >= 100 && code < 200) {
                 if (code == 101) {
                     proxyError(id, PingoraException.upstream(ErrorType.H1_ERROR, RetryType.NO,
@@ -320,10 +329,9 @@ final class ProxyRequest<C> {
                 }
                 return;
             }
-            boolean upstreamLength = HttpUtil.isContentLengthSet(response);
             // Forwarded as is: the upstream session judged its connection's reuse when the head
             // arrived, so what the filters and the framing change here cannot affect it.
-            ResponseHeader header = new ResponseHeader(response);
+            ResponseHeader header = new ResponseHeader(upstreamResponse);
             HopByHop.strip(header.headers());
             try {
                 phase = "upstream_response_filter";
@@ -335,21 +343,17 @@ final class ProxyRequest<C> {
             phase = "response_filter";
             onAttempt(id, PhaseResults.call(() -> proxy.responseFilter(session, header, ctx)), "response_filter", v -> {
                 phase = "proxy";
-                writeResponseHeader(header, upstreamLength);
+                forgoContinue();
+                try {
+                    response.writeUpstreamHead(header.unwrap(), service.serverOptions().via(), service.isStopping());
+                } catch (PingoraException e) {
+                    proxyError(id, e);
+                    return;
+                }
+                session.setResponseHeader(header);
                 pumpResponseBody(id);
             });
         });
-    }
-
-    private void writeResponseHeader(ResponseHeader header, boolean upstreamLength) {
-        HttpResponse response = header.unwrap();
-        if (!Framing.downstreamResponse(response, request, head, upstreamLength, service.serverOptions())) {
-            keepAlive = false;
-        }
-        setConnectionHeader(response.headers());
-        responseStarted = true;
-        session.setResponseHeader(header);
-        downstream.write(response);
     }
 
     private void pumpResponseBody(int id) {
@@ -358,56 +362,53 @@ final class ProxyRequest<C> {
             ByteBuf data;
             try {
                 phase = "response_body_filter";
-                data = proxy.responseBodyFilter(session, content.content(), last, ctx);
+                ByteBuf filtered = proxy.responseBodyFilter(session, content.content(), last, ctx);
+                data = filtered == null ? Unpooled.EMPTY_BUFFER : filtered;
             } catch (RuntimeException | Error e) {
                 proxyError(id, PhaseResults.asError(e, phase));
                 return;
             }
             phase = "proxy";
-            ByteBuf chunk = data == null ? Unpooled.EMPTY_BUFFER : data;
             if (last) {
                 // The upstream exchange is over: give the connection back before the client sees the
                 // end of the response, so that the client's next request finds it in the pool.
                 Http1ClientSession done = upstream;
                 upstream = null;
                 if (!requestSentUpstream) {
-                    keepAlive = false; // it answered before taking the whole body: drop both
+                    response.closeAfter(); // it answered before taking the whole body: drop both
                 }
                 onLoop(connector.releaseHttpSession(done), (pooled, releaseError) -> {
                     if (stale(id)) {
-                        chunk.release();
+                        data.release();
                         return;
                     }
-                    writeLastResponseChunk(id, chunk);
+                    writeResponseBody(id, data, true);
                 });
                 return;
             }
-            downstream.write(new DefaultHttpContent(chunk)).addListener(f -> onLoop(() -> {
-                if (stale(id)) {
-                    return;
-                }
-                if (!f.isSuccess()) {
-                    failFinal(PingoraException.downstream(ErrorType.WRITE_ERROR,
-                            "writing the response to the client failed", f.cause()));
-                } else {
-                    pumpResponseBody(id);
-                }
-            }));
+            writeResponseBody(id, data, false);
         });
     }
 
-    private void writeLastResponseChunk(int id, ByteBuf last) {
-        downstream.write(new DefaultLastHttpContent(last)).addListener(f -> onLoop(() -> {
+    private void writeResponseBody(int id, ByteBuf data, boolean last) {
+        ChannelFuture write;
+        try {
+            write = response.writeBody(data, last);
+        } catch (PingoraException e) {
+            failFinal(e);
+            return;
+        }
+        write.addListener(f -> onLoop(() -> {
             if (stale(id)) {
                 return;
             }
             if (!f.isSuccess()) {
-                failFinal(PingoraException.downstream(ErrorType.WRITE_ERROR,
-                        "writing the response to the client failed", f.cause()));
-                return;
+                failFinal(DownstreamResponse.clientWriteFailed(f.cause()));
+            } else if (last) {
+                finish(null);
+            } else {
+                pumpResponseBody(id);
             }
-            responseDone = true;
-            finish(null);
         }));
     }
 
@@ -426,8 +427,8 @@ final class ProxyRequest<C> {
         } catch (RuntimeException | Error t) {
             e = PhaseResults.asError(t, "error_while_proxy");
         }
-        boolean mayRetry = e.retryType() == RetryType.YES && !responseStarted && !body.truncated()
-                && retries < service.maxRetries() && !downstream.isClosed();
+        boolean mayRetry = e.retryType() == RetryType.YES && !response.started() && !body.truncated()
+                && retries < service.maxRetries() && !downstream.isClosed() && safeToSendAgain();
         releaseUpstream();
         if (mayRetry) {
             retries++;
@@ -442,9 +443,23 @@ final class ProxyRequest<C> {
         }
     }
 
+    /**
+     * Whether the request may be sent again after a failed attempt: nothing of it was written, it is
+     * idempotent (RFC 9110 §9.2.2), or the request opted in. A POST that reached the origin before
+     * the connection died may have taken effect there; sending it twice is the client's call.
+     */
+    private boolean safeToSendAgain() {
+        return !requestWriteStarted || Idempotency.isIdempotent(request.method()) || session.retryNonIdempotent();
+    }
+
     /** The client went away: no response, the upstream connection kept only if reusable. */
     void downstreamClosed() {
         failFinal(PingoraException.downstream(ErrorType.CONNECTION_CLOSED, "client closed the connection", null));
+    }
+
+    /** A client-side timeout (a stalled upload or a client that does not read) ends the request. */
+    void downstreamTimedOut(PingoraException e) {
+        failFinal(e);
     }
 
     /** Gives the upstream session back; the connector pools its connection only if reusable. */
@@ -461,10 +476,10 @@ final class ProxyRequest<C> {
             return;
         }
         attemptId++;
-        keepAlive = false;
+        response.closeAfter();
         releaseUpstream();
         // The client is gone, or part of the response already went out: nothing more can be said.
-        if (downstream.isClosed() || responseStarted) {
+        if (downstream.isClosed() || response.started()) {
             downstream.close();
             finish(e);
             return;
@@ -475,6 +490,7 @@ final class ProxyRequest<C> {
                 downstream.close();
             }
             session.setErrorStatus(status == null ? 0 : status);
+            CompletableFuture<Void> ownResponse = response.own();
             if (ownResponse != null) {
                 onLoop(ownResponse, (v, writeError) -> finish(e));
             } else {
@@ -491,8 +507,7 @@ final class ProxyRequest<C> {
         attemptId++;
         body.release();
         if (error != null) {
-            logger.error("Fail to proxy: {}, status: {}, tries: {}, phase: {}, peer: {}, request: {} {}",
-                    error.getMessage(), session.errorStatus(), retries + 1, phase, peer, request.method(), request.uri());
+            service.failures().requestFailed(error, session.errorStatus(), retries, phase, peer, request);
         }
         try {
             proxy.logging(session, error, ctx);
@@ -500,7 +515,7 @@ final class ProxyRequest<C> {
             logger.warn("logging phase failed", e);
         }
         service.requestFinished();
-        boolean reuseClient = keepAlive && error == null && !service.isStopping();
+        boolean reuseClient = response.keepAlive() && response.done() && error == null && !service.isStopping();
         if (!reuseClient || body.done()) {
             downstream.requestFinished(reuseClient);
             return;
@@ -515,12 +530,10 @@ final class ProxyRequest<C> {
         return id != attemptId || finished;
     }
 
-    private void setConnectionHeader(HttpHeaders headers) {
-        if (!keepAlive || service.isStopping()) {
-            keepAlive = false;
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    /** The final response is about to go out; a client still waiting for 100 Continue then loses its connection. */
+    private void forgoContinue() {
+        if (body.forgoContinue()) {
+            response.closeAfter();
         }
     }
 
@@ -543,12 +556,31 @@ final class ProxyRequest<C> {
         });
     }
 
-    /** Runs {@code then} on the request's loop once {@code stage} completes; never throws across it. */
+    /**
+     * Runs {@code then} on the request's loop once {@code stage} completes; never throws across it.
+     * If the loop is shut down, what the stage produced is given back instead (a session to the
+     * connector, a buffer freed), since nothing will run to take it.
+     */
     private <T> void onLoop(CompletionStage<T> stage, BiConsumer<T, Throwable> then) {
-        stage.whenComplete((value, error) -> onLoop(() -> then.accept(value, error)));
+        stage.whenComplete((value, error) -> {
+            if (!onLoop(() -> then.accept(value, error))) {
+                discard(value);
+            }
+        });
     }
 
-    private void onLoop(Runnable work) {
+    private void discard(Object value) {
+        if (value instanceof Http1ClientSession orphan) {
+            connector.releaseHttpSession(orphan);
+        } else if (value instanceof ClientBody.Chunk chunk) {
+            chunk.data().release();
+        } else {
+            ReferenceCountUtil.release(value);
+        }
+    }
+
+    /** Runs {@code work} on the request's loop; returns false if the loop is shut down and will not. */
+    private boolean onLoop(Runnable work) {
         Runnable guarded = () -> {
             try {
                 work.run();
@@ -559,8 +591,14 @@ final class ProxyRequest<C> {
         };
         if (loop.inEventLoop()) {
             guarded.run();
-        } else {
+            return true;
+        }
+        try {
             loop.execute(guarded);
+            return true;
+        } catch (RejectedExecutionException e) {
+            logger.debug("Event loop shut down under {} {}", request.method(), request.uri());
+            return false;
         }
     }
 

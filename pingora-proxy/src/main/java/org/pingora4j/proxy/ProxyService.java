@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.pingora4j.core.connectors.ConnectorOptions;
@@ -18,6 +19,7 @@ import org.pingora4j.core.server.conf.ServerConf;
 import org.pingora4j.core.services.ListeningService;
 import org.pingora4j.core.services.ServiceContext;
 import org.pingora4j.pool.Scheduler;
+import org.pingora4j.pool.Ticker;
 
 /**
  * The HTTP proxy service: accepts client connections on its endpoints ({@link #addTcp},
@@ -42,6 +44,9 @@ public final class ProxyService<C> extends ListeningService {
     private final Set<DownstreamConnection<C>> clients = ConcurrentHashMap.newKeySet();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private final FailureLog failures = new FailureLog();
+    private final Ticker ticker;
+    private final Scheduler timerScheduler;
     private volatile HttpConnector connector;
     private volatile boolean stopping;
 
@@ -53,6 +58,8 @@ public final class ProxyService<C> extends ListeningService {
         this.connectorOptions = b.connectorOptions != null ? b.connectorOptions : ConnectorOptions.fromServerConf(b.conf);
         this.resolver = b.resolver;
         this.connector = b.connector;
+        this.ticker = b.ticker;
+        this.timerScheduler = b.timerScheduler;
     }
 
     /**
@@ -86,6 +93,29 @@ public final class ProxyService<C> extends ListeningService {
     /** Returns how many requests are being served now. */
     public int requestsInFlight() {
         return inFlight.get();
+    }
+
+    /** Returns how many requests ended because their client went away (logged at DEBUG only). */
+    public long clientsGone() {
+        return failures.clientGone();
+    }
+
+    /** Returns how many requests were refused as malformed or not proxied, before any phase ran. */
+    public long requestsRejected() {
+        return failures.rejected();
+    }
+
+    FailureLog failures() {
+        return failures;
+    }
+
+    Ticker ticker() {
+        return ticker;
+    }
+
+    /** The scheduler for client-side timeouts, or null for the connection's own event loop. */
+    Scheduler scheduler() {
+        return timerScheduler;
     }
 
     int maxRetries() {
@@ -124,7 +154,11 @@ public final class ProxyService<C> extends ListeningService {
         CompletionStage<Void> listenersClosed = super.stopAccepting();
         for (DownstreamConnection<C> client : clients) {
             Channel channel = client.channel();
-            channel.eventLoop().execute(client::closeIfIdle);
+            try {
+                channel.eventLoop().execute(client::closeIfIdle);
+            } catch (RejectedExecutionException e) {
+                channel.close(); // the loop is shutting down: the connection goes with it
+            }
         }
         checkDrained();
         return listenersClosed;
@@ -178,6 +212,8 @@ public final class ProxyService<C> extends ListeningService {
         private ConnectorOptions connectorOptions;
         private AddressResolverGroup<InetSocketAddress> resolver = PeerResolver.system();
         private HttpConnector connector;
+        private Ticker ticker = Ticker.system();
+        private Scheduler timerScheduler;
 
         private Builder(ServerConf conf, ProxyHttp<C> proxy) {
             this.conf = Objects.requireNonNull(conf, "conf");
@@ -211,6 +247,17 @@ public final class ProxyService<C> extends ListeningService {
         /** Uses {@code value} as the connector (its socket type must match the server's transport). */
         public Builder<C> connector(HttpConnector value) {
             connector = Objects.requireNonNull(value, "connector");
+            return this;
+        }
+
+        /**
+         * Sets the clock of the client-side timeouts (keep-alive, body read, write, drain): for
+         * tests and simulations that move time by hand. By default they run on the system clock
+         * and the connections' event loops.
+         */
+        public Builder<C> clock(Ticker clockTicker, Scheduler clockScheduler) {
+            ticker = Objects.requireNonNull(clockTicker, "ticker");
+            timerScheduler = Objects.requireNonNull(clockScheduler, "scheduler");
             return this;
         }
 

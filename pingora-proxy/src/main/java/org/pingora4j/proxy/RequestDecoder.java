@@ -9,13 +9,23 @@ import io.netty.handler.codec.http.HttpRequestDecoder;
  * pingora fixes in 0.8.0): a request with both {@code Content-Length} and
  * {@code Transfer-Encoding} is rejected rather than having its Content-Length dropped, as RFC 9112
  * §6.1 lets a server do but a proxy in front of other parsers must not.
+ *
+ * <p>Every strictness setting is pinned here rather than left to its default, because Netty's
+ * defaults can be changed JVM-wide by system properties ({@code io.netty.handler.codec.http.
+ * defaultStrictLineParsing}, {@code ...rfc9112TransferEncoding}): a library elsewhere in the
+ * process must not be able to weaken the proxy's parsing.
  */
 final class RequestDecoder extends HttpRequestDecoder {
 
     RequestDecoder(HttpServerOptions options) {
         super(new HttpDecoderConfig()
                 .setMaxInitialLineLength(options.maxInitialLineLength())
-                .setMaxHeaderSize(options.maxHeaderSize()));
+                .setMaxHeaderSize(options.maxHeaderSize())
+                .setStrictLineParsing(true)
+                .setUseRfc9112TransferEncoding(true)
+                .setAllowDuplicateContentLengths(false)
+                .setValidateHeaders(true)
+                .setChunkedSupported(true));
     }
 
     @Override

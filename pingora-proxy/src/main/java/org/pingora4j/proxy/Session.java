@@ -1,9 +1,12 @@
 package org.pingora4j.proxy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import org.pingora4j.core.protocols.Digest;
 import org.pingora4j.core.protocols.http.RequestHeader;
 import org.pingora4j.core.protocols.http.ResponseHeader;
@@ -13,7 +16,9 @@ import org.pingora4j.core.protocols.http.ResponseHeader;
  * connection's digest, and ways to answer the request directly. Mirrors pingora's proxy
  * {@code Session} (and the parts of the server {@code HttpSession} it derefs to).
  *
- * <p>Use it only from the request's phases, on the request's event loop.
+ * <p>Phases run on the request's event loop. A continuation on another thread (an auth call's
+ * callback, say) may still call {@link #respondError} and {@link #writeResponse}: they hop to the
+ * request's loop. The getters read state that only that loop writes; call them from the phases.
  */
 public final class Session {
 
@@ -24,6 +29,7 @@ public final class Session {
     private Digest upstreamDigest;
     private ResponseHeader responseHeader;
     private int errorStatus;
+    private boolean retryNonIdempotent;
 
     Session(ProxyRequest<?> request, RequestHeader requestHeader, DownstreamConnection<?> downstream) {
         this.request = request;
@@ -112,7 +118,41 @@ public final class Session {
      * {@code write_response_body}.
      */
     public CompletionStage<Void> writeResponse(ResponseHeader header, ByteBuf body) {
-        return request.writeOwnResponse(header, body);
+        EventLoop loop = request.loop();
+        if (loop.inEventLoop()) {
+            return request.writeOwnResponse(header, body);
+        }
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        try {
+            loop.execute(() -> request.writeOwnResponse(header, body).whenComplete((v, e) -> {
+                if (e != null) {
+                    written.completeExceptionally(e);
+                } else {
+                    written.complete(null);
+                }
+            }));
+        } catch (RejectedExecutionException e) {
+            if (body != null) {
+                body.release();
+            }
+            written.completeExceptionally(new IllegalStateException("the request's event loop is shut down", e));
+        }
+        return written;
+    }
+
+    /**
+     * Lets the request be sent again after its upstream connection failed even though it is not
+     * idempotent and part of it was already written (by default only GET, HEAD, OPTIONS, TRACE, PUT
+     * and DELETE are, RFC 9110 §9.2.2): for a POST the origin handles idempotently, e.g. with an
+     * idempotency key. Mirrors the retry decision pingora leaves to {@code error_while_proxy}.
+     */
+    public void setRetryNonIdempotent(boolean allowed) {
+        retryNonIdempotent = allowed;
+    }
+
+    /** Returns whether {@link #setRetryNonIdempotent} allowed retrying this request. */
+    public boolean retryNonIdempotent() {
+        return retryNonIdempotent;
     }
 
     void setUpstreamDigest(Digest digest) {

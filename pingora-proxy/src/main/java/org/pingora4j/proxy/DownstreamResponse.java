@@ -1,0 +1,183 @@
+package org.pingora4j.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.concurrent.CompletableFuture;
+import org.pingora4j.core.error.ErrorType;
+import org.pingora4j.core.error.PingoraException;
+import org.pingora4j.core.protocols.http.ResponseHeader;
+
+/**
+ * The response to one client request, as it goes out: its head framed from its final headers, its
+ * body held to that framing, and whether the client connection survives it. Either the proxy's own
+ * response ({@link #writeOwn}) or the upstream's, never both. Confined to the request's event loop.
+ */
+final class DownstreamResponse {
+
+    private final DownstreamConnection<?> downstream;
+    private final HttpRequest request;
+    private final boolean head;
+    private boolean keepAlive;
+    private boolean started;
+    private boolean done;
+    private long bodyLeft;
+    private boolean noBody;
+    private CompletableFuture<Void> own;
+
+    DownstreamResponse(DownstreamConnection<?> downstream, HttpRequest request, boolean keepAlive) {
+        this.downstream = downstream;
+        this.request = request;
+        this.head = HttpMethod.HEAD.equals(request.method());
+        this.keepAlive = keepAlive;
+    }
+
+    /** Returns whether a response head was written. */
+    boolean started() {
+        return started;
+    }
+
+    /** Returns whether the whole response reached the client's socket. */
+    boolean done() {
+        return done;
+    }
+
+    /** Returns whether the client connection may serve another request after this response. */
+    boolean keepAlive() {
+        return keepAlive;
+    }
+
+    /** The client connection must close after this response (and says so, if the head is not out yet). */
+    void closeAfter() {
+        keepAlive = false;
+    }
+
+    /** Returns the proxy's own response as it is being written, or null. */
+    CompletableFuture<Void> own() {
+        return own;
+    }
+
+    /**
+     * Writes a whole response of the proxy's own (from a filter, or an error): {@code Content-Length}
+     * is set from {@code body}, except on a 1xx, 204 or 304, which have neither a body nor a length.
+     * Takes ownership of {@code body}.
+     */
+    CompletableFuture<Void> writeOwn(ResponseHeader header, ByteBuf body, boolean stopping) {
+        ByteBuf content = body == null ? Unpooled.EMPTY_BUFFER : body;
+        if (started) {
+            content.release();
+            return CompletableFuture.failedFuture(new IllegalStateException("a response was already written"));
+        }
+        HttpResponse response = header.unwrap();
+        HopByHop.strip(response.headers());
+        int code = response.status().code();
+        if (code == 204 || code == 304 || code < 200) {
+            content.release();
+            content = Unpooled.EMPTY_BUFFER;
+        } else if (!head) {
+            HttpUtil.setContentLength(response, content.readableBytes());
+        }
+        long length;
+        try {
+            length = Framing.downstreamResponseBody(response, isHttp10(), head);
+        } catch (PingoraException e) {
+            content.release();
+            return CompletableFuture.failedFuture(e);
+        }
+        if (length == 0 && content.isReadable()) {
+            content.release();
+            content = Unpooled.EMPTY_BUFFER;
+        }
+        writeHead(response, length, stopping);
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        downstream.write(new DefaultLastHttpContent(content)).addListener(f -> {
+            if (f.isSuccess()) {
+                done = true;
+                written.complete(null);
+            } else {
+                written.completeExceptionally(clientWriteFailed(f.cause()));
+            }
+        });
+        own = written;
+        return written;
+    }
+
+    /**
+     * Frames and writes the head of the upstream's response, after the filters ran, adding a
+     * {@code Via} entry for {@code via} unless it is null.
+     *
+     * @throws PingoraException if a filter left a head that cannot be framed
+     */
+    void writeUpstreamHead(HttpResponse response, String via, boolean stopping) {
+        if (via != null) {
+            response.headers().add(HttpHeaderNames.VIA, Framing.via(HttpVersion.HTTP_1_1, via));
+        }
+        long length = Framing.downstreamResponseBody(response, isHttp10(), head);
+        writeHead(response, length, stopping);
+    }
+
+    /**
+     * Writes a piece of the upstream's body (taking ownership of {@code data}); the last piece ends
+     * the response.
+     *
+     * @throws PingoraException if the body outgrew its {@code Content-Length}, or ended short of it
+     */
+    ChannelFuture writeBody(ByteBuf data, boolean last) {
+        try {
+            if (noBody && data.isReadable()) {
+                data.release(); // a response that has no body: what a filter made of it goes nowhere
+                data = Unpooled.EMPTY_BUFFER;
+            }
+            bodyLeft = Framing.afterWrite(bodyLeft, data.readableBytes(), "the response");
+            if (last) {
+                Framing.atEnd(bodyLeft, "the response");
+            }
+        } catch (PingoraException e) {
+            data.release();
+            keepAlive = false;
+            throw e;
+        }
+        if (!last) {
+            return downstream.write(new DefaultHttpContent(data));
+        }
+        ChannelFuture write = downstream.write(new DefaultLastHttpContent(data));
+        write.addListener(f -> done = f.isSuccess());
+        return write;
+    }
+
+    /** Returns the failure a failed write to the client is reported as. */
+    static PingoraException clientWriteFailed(Throwable cause) {
+        return PingoraException.downstream(ErrorType.WRITE_ERROR, "writing the response to the client failed", cause);
+    }
+
+    private void writeHead(HttpResponse response, long length, boolean stopping) {
+        if (length == Framing.UNTIL_CLOSE || stopping) {
+            keepAlive = false;
+        }
+        HttpHeaders headers = response.headers();
+        if (!keepAlive) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (isHttp10()) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        int code = response.status().code();
+        noBody = head || code == 204 || code == 304 || code < 200;
+        bodyLeft = length;
+        started = true;
+        downstream.write(response);
+    }
+
+    private boolean isHttp10() {
+        return request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+    }
+}
