@@ -4,10 +4,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -57,6 +58,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
     private int pendingWrites;
     private final ChannelFutureListener writeDone = f -> writeDone();
     private boolean draining;
+    private boolean lingering;
     private ProxyRequest<C> current;
     private int requests;
     private boolean closed;
@@ -109,6 +111,10 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (lingering) {
+            channel.read();
+            return;
+        }
         readPending = false;
         deliver();
         demand();
@@ -262,12 +268,16 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void drainTimedOut() {
-        if (draining) {
+        if (draining || lingering) {
             channel.close();
         }
     }
 
     private void onRequestHead(HttpRequest request) {
+        if (request.decoderResult().cause() instanceof PrematureChannelClosureException) {
+            channel.close(); // the client left, or was cut off, mid-head: nobody to answer
+            return;
+        }
         RequestHeadRules.Rejection rejection = RequestHeadRules.check(request, service.serverOptions());
         if (rejection != null) {
             ReferenceCountUtil.release(request);
@@ -290,7 +300,34 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
                 .set(HttpHeaderNames.CACHE_CONTROL, "private, no-store");
         closed = true;
-        channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(response).addListener(f -> closeLingering());
+    }
+
+    /**
+     * Closes the connection once the response is out, reading and dropping what the client still
+     * sends until it closes its side or the drain timeout ends. Closing with unread bytes in the
+     * socket would reset the connection, which can destroy the response before the client read it
+     * (nginx's lingering close).
+     */
+    private void closeLingering() {
+        if (!channel.isActive()) {
+            return;
+        }
+        closed = true;
+        lingering = true;
+        releaseInbound();
+        timeouts.startDrain(service.serverOptions().drainTimeout());
+        if (channel instanceof DuplexChannel duplex) {
+            duplex.shutdownOutput().addListener(f -> {
+                if (f.isSuccess()) {
+                    channel.read();
+                } else {
+                    channel.close();
+                }
+            });
+        } else {
+            channel.close();
+        }
     }
 
     // ---- writing and finishing ------------------------------------------------------------------
@@ -334,7 +371,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
             return;
         }
         if (!keepAlive) {
-            channel.close();
+            closeLingering();
             return;
         }
         awaitRequest();

@@ -266,7 +266,9 @@ final class ProxyRequest<C> {
                         requestSentUpstream = true;
                     }
                 });
-        readResponseHeader(id);
+        if (!stale(id)) {
+            readResponseHeader(id, exchange);
+        }
     }
 
     // ---- request body ---------------------------------------------------------------------------
@@ -317,15 +319,15 @@ final class ProxyRequest<C> {
 
     // ---- response -------------------------------------------------------------------------------
 
-    private void readResponseHeader(int id) {
-        onAttempt(id, upstream.readResponseHeader(), "read_response_header", upstreamResponse -> {
+    private void readResponseHeader(int id, Http1ClientSession exchange) {
+        onAttempt(id, exchange.readResponseHeader(), "read_response_header", upstreamResponse -> {
             int code = upstreamResponse.status().code();
             if (code >= 100 && code < 200) {
                 if (code == 101) {
                     proxyError(id, PingoraException.upstream(ErrorType.H1_ERROR, RetryType.NO,
                             "upstream switched protocols, which is not proxied (" + peer + ")", null));
                 } else {
-                    readResponseHeader(id); // interim responses stay between proxy and upstream
+                    readResponseHeader(id, exchange); // interim responses stay between proxy and upstream
                 }
                 return;
             }
@@ -344,6 +346,11 @@ final class ProxyRequest<C> {
             onAttempt(id, PhaseResults.call(() -> proxy.responseFilter(session, header, ctx)), "response_filter", v -> {
                 phase = "proxy";
                 forgoContinue();
+                if (requestHasBody && !requestSentUpstream) {
+                    // An answer before the whole body: the rest of it is not forwarded, so the
+                    // client connection cannot be reused after it.
+                    response.closeAfter();
+                }
                 try {
                     response.writeUpstreamHead(header.unwrap(), service.serverOptions().via(), service.isStopping());
                 } catch (PingoraException e) {
@@ -351,13 +358,13 @@ final class ProxyRequest<C> {
                     return;
                 }
                 session.setResponseHeader(header);
-                pumpResponseBody(id);
+                pumpResponseBody(id, exchange);
             });
         });
     }
 
-    private void pumpResponseBody(int id) {
-        onAttempt(id, upstream.readResponseBody(), "read_response_body", content -> {
+    private void pumpResponseBody(int id, Http1ClientSession exchange) {
+        onAttempt(id, exchange.readResponseBody(), "read_response_body", content -> {
             boolean last = content instanceof LastHttpContent;
             ByteBuf data;
             try {
@@ -372,25 +379,21 @@ final class ProxyRequest<C> {
             if (last) {
                 // The upstream exchange is over: give the connection back before the client sees the
                 // end of the response, so that the client's next request finds it in the pool.
-                Http1ClientSession done = upstream;
                 upstream = null;
-                if (!requestSentUpstream) {
-                    response.closeAfter(); // it answered before taking the whole body: drop both
-                }
-                onLoop(connector.releaseHttpSession(done), (pooled, releaseError) -> {
+                onLoop(connector.releaseHttpSession(exchange), (pooled, releaseError) -> {
                     if (stale(id)) {
                         data.release();
                         return;
                     }
-                    writeResponseBody(id, data, true);
+                    writeResponseBody(id, exchange, data, true);
                 });
                 return;
             }
-            writeResponseBody(id, data, false);
+            writeResponseBody(id, exchange, data, false);
         });
     }
 
-    private void writeResponseBody(int id, ByteBuf data, boolean last) {
+    private void writeResponseBody(int id, Http1ClientSession exchange, ByteBuf data, boolean last) {
         ChannelFuture write;
         try {
             write = response.writeBody(data, last);
@@ -407,7 +410,7 @@ final class ProxyRequest<C> {
             } else if (last) {
                 finish(null);
             } else {
-                pumpResponseBody(id);
+                pumpResponseBody(id, exchange);
             }
         }));
     }

@@ -76,6 +76,13 @@ final class ProxyFixture implements AutoCloseable {
         }
     }
 
+    /** Waits until every event loop ran what was handed to it before this call. */
+    void awaitQuiet() {
+        for (io.netty.util.concurrent.EventExecutor loop : loops) {
+            loop.submit(() -> { }).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+    }
+
     @Override
     public void close() {
         service.stopAccepting();
