@@ -43,6 +43,8 @@ final class RawHttp implements Closeable {
     private InputStream in;
     private OutputStream out;
     private int exchangesOnSocket;
+    /** The last exchange on this connection, for failure messages: what came just before matters. */
+    private String previous = "none";
 
     RawHttp(int port) {
         this.port = port;
@@ -57,6 +59,7 @@ final class RawHttp implements Closeable {
             in = new BufferedInputStream(socket.getInputStream(), 16384);
             out = socket.getOutputStream();
             exchangesOnSocket = 0;
+            previous = "none";
         }
         exchangesOnSocket++;
         try {
@@ -77,6 +80,7 @@ final class RawHttp implements Closeable {
             }
             out.flush();
             Response response = read(method);
+            previous = method + " " + target + " " + response.status();
             String connection = response.header("connection");
             if (connection != null && connection.toLowerCase(Locale.ROOT).contains("close")) {
                 close();
@@ -84,7 +88,7 @@ final class RawHttp implements Closeable {
             return response;
         } catch (IOException | RuntimeException e) {
             close();
-            throw new IOException(e + " (request " + exchangesOnSocket + " on its connection)", e);
+            throw new IOException(e + " (request " + exchangesOnSocket + " on its connection, after " + previous + ")", e);
         }
     }
 
