@@ -15,9 +15,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A burst of requests through the proxy on many keep-alive client connections at once, every fourth
- * one a small POST, each checked against the {@link Bodies} its id must produce. The client
- * connections are all closed when the burst ends.
+ * A burst of requests through the proxy on many keep-alive client connections at once, all GETs or
+ * every fourth one a small POST, each checked against the {@link Bodies} its id must produce. The
+ * client connections are all closed when the burst ends.
  */
 final class Burst {
 
@@ -48,13 +48,11 @@ final class Burst {
     private Burst() {
     }
 
-    /** Returns whether request {@code id} is a POST. */
-    static boolean isPost(int id) {
-        return id % 4 == 3;
-    }
-
-    /** Sends requests {@code firstId .. firstId + count - 1} on {@code connections} connections to {@code port}. */
-    static void run(int port, int firstId, int count, int connections, Tally tally) throws Exception {
+    /**
+     * Sends requests {@code firstId .. firstId + count - 1} on {@code connections} connections to
+     * {@code port}; with {@code posts}, every fourth is a POST.
+     */
+    static void run(int port, int firstId, int count, int connections, boolean posts, Tally tally) throws Exception {
         AtomicInteger next = new AtomicInteger(firstId);
         int end = firstId + count;
         ExecutorService clients = Executors.newFixedThreadPool(connections);
@@ -64,7 +62,7 @@ final class Burst {
                 done.add(clients.submit(() -> {
                     try (RawHttp http = new RawHttp(port)) {
                         for (int id = next.getAndIncrement(); id < end; id = next.getAndIncrement()) {
-                            one(http, id, tally);
+                            one(http, id, posts && id % 4 == 3, tally);
                         }
                     }
                     return null;
@@ -79,9 +77,8 @@ final class Burst {
         }
     }
 
-    private static void one(RawHttp http, int id, Tally tally) {
+    private static void one(RawHttp http, int id, boolean post, Tally tally) {
         tally.sent.incrementAndGet();
-        boolean post = isPost(id);
         String failure;
         try {
             RawHttp.Response response;

@@ -7,10 +7,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.pingora4j.core.connectors.http.ConnectorStats;
 
 /**
- * Three bursts through the proxy to an origin that closes keep-alive connections idle for one second,
+ * Three bursts of {@value #PER_BURST} requests on {@value #CONNECTIONS} client connections through the proxy to an origin that closes keep-alive connections idle for one second,
  * with wall-clock gaps of 1.0 s and 1.1 s between them: the first lands right where the origin's timer
  * fires (the proxy may pick a connection the origin is closing), the second after it (every pooled
  * connection is dead and must be noticed). A GET must never fail: the proxy retries it on a fresh
@@ -27,29 +28,47 @@ final class BurstScenario {
     private BurstScenario() {
     }
 
-    /** Runs the bursts, checks resources after each, and asserts what the clients saw. */
-    static Burst.Tally run(String origin, InteropProxy proxy, Resources resources) throws Exception {
+    /**
+     * Runs the bursts (every fourth request a POST if {@code posts}), checks resources after each, and
+     * asserts what the clients saw. Request ids start at {@code firstId}, unique per origin.
+     */
+    static Burst.Tally run(String scenario, InteropProxy proxy, Resources resources, boolean posts, int firstId)
+            throws Exception {
         Burst.Tally tally = new Burst.Tally();
+        ConnectorStats before = proxy.stats();
         for (int b = 0; b < BURSTS; b++) {
             if (b > 0) {
                 Await.wallClock(GAPS[b - 1]);
             }
-            Burst.run(proxy.port(), b * PER_BURST, PER_BURST, CONNECTIONS, tally);
-            resources.assertBackToBaseline(origin + " burst " + (b + 1));
+            Burst.run(proxy.port(), firstId + b * PER_BURST, PER_BURST, CONNECTIONS, posts, tally);
+            resources.assertBackToBaseline(scenario + " burst " + (b + 1));
         }
-        resources.awaitPoolEmpty(origin + " after the bursts");
-        resources.assertBackToBaseline(origin + " after the bursts");
+        resources.awaitPoolEmpty(scenario + " after the bursts");
+        resources.assertBackToBaseline(scenario + " after the bursts");
         ConnectorStats stats = proxy.stats();
-        System.err.println("interop " + origin + ": " + tally + " | proxy errors " + proxy.errors() + " | " + stats);
+        System.err.println("interop " + scenario + ": " + tally + " | proxy errors so far " + proxy.errors() + " | "
+                + stats);
 
         assertEquals(BURSTS * PER_BURST, tally.sent.get());
-        assertEquals(0, tally.getFailed.sum(), origin + ": client-visible GET failures: " + tally);
-        assertEquals(0, tally.postFailed.sum(), origin + ": POST failures other than 502: " + tally);
+        assertEquals(0, tally.getFailed.sum(), scenario + ": client-visible GET failures: " + tally);
+        assertEquals(0, tally.postFailed.sum(), scenario + ": POST failures other than 502: " + tally);
         // The premise: the origin did close pooled connections under the proxy, and the pool saw it.
-        assertTrue(stats.idleClosed() + stats.staleOnCheckout() > 0,
-                origin + " closed no pooled connection, so nothing was tested: " + stats);
-        assertTrue(stats.reused() > 0, origin + ": the proxy never reused a connection: " + stats);
+        assertTrue(stats.idleClosed() + stats.staleOnCheckout() > before.idleClosed() + before.staleOnCheckout(),
+                scenario + ": the origin closed no pooled connection, so nothing was tested: " + stats);
+        assertTrue(stats.reused() > before.reused(), scenario + ": the proxy never reused a connection: " + stats);
         return tally;
+    }
+
+    /**
+     * Awaits the origin's log ({@code METHOD ID STATUS} lines) holding every request answered in a
+     * run whose ids start at {@code firstId}: the origin logs after it answered.
+     */
+    static void awaitLogged(String origin, Supplier<List<String>> accessLog, int firstId, Burst.Tally tally) {
+        long answered = tally.getOk.sum() + tally.postOk.sum();
+        Await.until(() -> origin + " logged " + answered + " requests", Duration.ofSeconds(5),
+                () -> accessLog.get().stream().map(line -> line.split(" "))
+                        .filter(f -> f.length == 3 && f[1].matches("[0-9]+") && Integer.parseInt(f[1]) >= firstId)
+                        .count() >= answered);
     }
 
     /**
