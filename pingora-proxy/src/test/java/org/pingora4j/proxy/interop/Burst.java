@@ -91,7 +91,8 @@ final class Burst {
                 response = http.exchange("GET", "/get?id=" + id, null);
                 expected = Bodies.get(id);
             }
-            if (response.status() == 200 && Arrays.equals(response.body(), expected.getBytes(StandardCharsets.US_ASCII))) {
+            byte[] expectedBytes = expected.getBytes(StandardCharsets.US_ASCII);
+            if (response.status() == 200 && Arrays.equals(response.body(), expectedBytes)) {
                 (post ? tally.postOk : tally.getOk).increment();
                 if (post) {
                     tally.postOkIds.add(id);

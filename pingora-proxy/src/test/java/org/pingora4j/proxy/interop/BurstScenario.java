@@ -11,12 +11,12 @@ import java.util.function.Supplier;
 import org.pingora4j.core.connectors.http.ConnectorStats;
 
 /**
- * Three bursts of {@value #PER_BURST} requests on {@value #CONNECTIONS} client connections through the proxy to an origin that closes keep-alive connections idle for one second,
- * with wall-clock gaps of 1.0 s and 1.1 s between them: the first lands right where the origin's timer
- * fires (the proxy may pick a connection the origin is closing), the second after it (every pooled
- * connection is dead and must be noticed). A GET must never fail: the proxy retries it on a fresh
- * connection. A POST may fail only with a 502 (the origin may have received it), and must never
- * reach the origin twice.
+ * Three bursts of {@value #PER_BURST} requests on {@value #CONNECTIONS} client connections through
+ * the proxy to an origin that closes keep-alive connections idle for one second, with wall-clock gaps
+ * of 1.0 s and 1.1 s between them: the first lands right where the origin's timer fires (the proxy
+ * may pick a connection the origin is closing), the second after it (every pooled connection is dead
+ * and must be noticed). A GET must never fail: the proxy retries it on a fresh connection. A POST
+ * may fail only with a 502 (the origin may have received it), and must never reach the origin twice.
  */
 final class BurstScenario {
 

@@ -66,7 +66,8 @@ final class CurlNginxInteropTest {
     }
 
     private static String sha256(byte[] bytes) throws Exception {
-        return bytes.length + " bytes, sha-256 " + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
+        return bytes.length + " bytes, sha-256 " + HexFormat.of().formatHex(digest);
     }
 
     @Test
@@ -94,7 +95,8 @@ final class CurlNginxInteropTest {
         assertEquals(204, result.last().status());
         assertEquals(0, result.body().length);
         // RFC 9110 §8.6: no Content-Length in a 204; RFC 9112 §6.1: no Transfer-Encoding either.
-        assertFalse(result.last().has("content-length"), "Content-Length on a 204: " + result.last().header("content-length"));
+        assertFalse(result.last().has("content-length"),
+                "Content-Length on a 204: " + result.last().header("content-length"));
         assertFalse(result.last().has("transfer-encoding"), "Transfer-Encoding on a 204");
     }
 

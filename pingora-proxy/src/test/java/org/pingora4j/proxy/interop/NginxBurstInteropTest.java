@@ -56,7 +56,8 @@ final class NginxBurstInteropTest {
                 + " requests");
         // keepalive_requests 100 alone forces sent / 100 connections; far more would mean no pooling.
         assertTrue(accepted >= tally.sent.get() / 100, "nginx accepted only " + accepted + " connections");
-        assertTrue(accepted < tally.sent.get() / 10, "nginx accepted " + accepted + " connections: pooling did not work");
+        assertTrue(accepted < tally.sent.get() / 10,
+                "nginx accepted " + accepted + " connections: pooling did not work");
         return tally;
     }
 

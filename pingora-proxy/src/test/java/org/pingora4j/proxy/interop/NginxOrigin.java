@@ -41,7 +41,8 @@ final class NginxOrigin implements AutoCloseable {
         Path nginx = RealServers.require("nginx");
         Path root = Files.createDirectories(dir.resolve("www"));
         Files.createDirectories(dir.resolve("up"));
-        Files.writeString(root.resolve("small.txt"), Bodies.PAD.repeat(2).substring(0, 2048), StandardCharsets.US_ASCII);
+        Files.writeString(root.resolve("small.txt"), Bodies.PAD.repeat(2).substring(0, 2048),
+                StandardCharsets.US_ASCII);
         Files.write(root.resolve("big.txt"), Bodies.letters(1));
         OriginProcess process = OriginProcess.start("nginx", dir, port -> {
             Path conf = dir.resolve("nginx.conf");
@@ -51,7 +52,8 @@ final class NginxOrigin implements AutoCloseable {
                 throw new java.io.UncheckedIOException(e);
             }
             // -e: the error log before the configuration is read; Debian's default is under /var/log.
-            return List.of(nginx.toString(), "-p", dir + "/", "-c", conf.toString(), "-e", dir.resolve("error.log").toString());
+            return List.of(nginx.toString(), "-p", dir + "/", "-c", conf.toString(),
+                    "-e", dir.resolve("error.log").toString());
         });
         return new NginxOrigin(dir, process);
     }

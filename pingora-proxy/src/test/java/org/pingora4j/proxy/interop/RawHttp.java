@@ -88,7 +88,8 @@ final class RawHttp implements Closeable {
             return response;
         } catch (IOException | RuntimeException e) {
             close();
-            throw new IOException(e + " (request " + exchangesOnSocket + " on its connection, after " + previous + ")", e);
+            String where = " (request " + exchangesOnSocket + " on its connection, after " + previous + ")";
+            throw new IOException(e + where, e);
         }
     }
 
@@ -157,7 +158,8 @@ final class RawHttp implements Closeable {
         StringBuilder line = new StringBuilder();
         for (int c = in.read(); ; c = in.read()) {
             if (c < 0) {
-                throw new EOFException(line.length() == 0 ? "connection closed before a response" : "cut line: " + line);
+                throw new EOFException(
+                        line.length() == 0 ? "connection closed before a response" : "cut line: " + line);
             }
             if (c == '\n') {
                 int end = line.length();
