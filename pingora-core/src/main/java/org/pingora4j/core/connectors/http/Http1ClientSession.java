@@ -166,6 +166,12 @@ public final class Http1ClientSession {
         if (failure != null) {
             return "failed: " + failure.type();
         }
+        if (responseReuseVeto != null) {
+            // Judged from the head alone, so it holds whatever happened next; it comes first because
+            // it names the cause (a close-delimited body, for one, always ends with the connection
+            // closed).
+            return responseReuseVeto;
+        }
         if (connection.dead || !connection.channel.isActive()) {
             return "connection closed";
         }
@@ -186,7 +192,7 @@ public final class Http1ClientSession {
         if (requestWantsClose) {
             return "request said Connection: close";
         }
-        return responseReuseVeto;
+        return null;
     }
 
     /** Why the final response head itself forbids reuse, or null. */
@@ -303,6 +309,11 @@ public final class Http1ClientSession {
     void onError(Throwable cause) {
         if (failure != null) {
             return;
+        }
+        // SslHandler reports a bad record or an alert wrapped in a DecoderException: that is TLS,
+        // not a malformed HTTP response.
+        if (cause instanceof DecoderException && cause.getCause() instanceof SSLException ssl) {
+            cause = ssl;
         }
         if (cause instanceof DecoderException) {
             fail(decodeError(cause.getCause() != null ? cause.getCause() : cause));

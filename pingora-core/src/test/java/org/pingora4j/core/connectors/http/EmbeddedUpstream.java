@@ -24,23 +24,37 @@ import org.pingora4j.core.upstreams.PeerOptions;
  */
 final class EmbeddedUpstream implements AutoCloseable {
 
-    final ManualClock clock = new ManualClock();
-    final HttpConnector connector = HttpConnector.builder(new ConnectorOptions(128)).ticker(clock).scheduler(clock).build();
+    final HttpConnector connector;
     final WriteGate gate = new WriteGate();
     final EmbeddedChannel channel = new EmbeddedChannel(gate);
     final HttpPeer peer;
     final Http1ClientSession session;
 
     EmbeddedUpstream(UnaryOperator<PeerOptions.Builder> options) {
+        this(newConnector(), new HttpPeer("127.0.0.1:8080", false, "").withOptions(options));
+    }
+
+    EmbeddedUpstream() {
+        this(o -> o);
+    }
+
+    /** A second connection to the same peer, in the same connector (and pool) as {@code first}. */
+    EmbeddedUpstream(EmbeddedUpstream first) {
+        this(first.connector, first.peer);
+    }
+
+    private EmbeddedUpstream(HttpConnector connector, HttpPeer peer) {
+        this.connector = connector;
+        this.peer = peer;
         channel.freezeTime();
-        peer = new HttpPeer("127.0.0.1:8080", false, "").withOptions(options);
         Established established = new Established(channel,
                 new TimingDigest(Instant.now(), Duration.ZERO, Duration.ZERO), null, null);
         session = connector.adopt(established, peer);
     }
 
-    EmbeddedUpstream() {
-        this(o -> o);
+    private static HttpConnector newConnector() {
+        ManualClock clock = new ManualClock();
+        return HttpConnector.builder(new ConnectorOptions(128)).ticker(clock).scheduler(clock).build();
     }
 
     /** Delivers {@code bytes} from the origin, as one socket read. */
