@@ -38,6 +38,11 @@ final class EmbeddedUpstream implements AutoCloseable {
         this(o -> o);
     }
 
+    /** A connection that the pool files under {@code peer}, e.g. a real origin's. */
+    EmbeddedUpstream(HttpPeer peer) {
+        this(newConnector(), peer);
+    }
+
     /** A second connection to the same peer, in the same connector (and pool) as {@code first}. */
     EmbeddedUpstream(EmbeddedUpstream first) {
         this(first.connector, first.peer);

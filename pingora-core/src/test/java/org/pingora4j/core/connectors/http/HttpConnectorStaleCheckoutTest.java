@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.pingora4j.core.testing.TestOrigin;
+import org.pingora4j.core.upstreams.HttpPeer;
 
 /**
  * A pooled connection can die between the idle watcher's last look and a checkout on another
@@ -55,5 +57,22 @@ final class HttpConnectorStaleCheckoutTest {
         assertEquals(1, live.connector.stats().staleOnCheckout());
         assertEquals(0, live.connector.stats().pool().idle());
         assertFalse(stale.channel.isOpen());
+    }
+
+    @Test
+    void theOnlyPooledConnectionFoundDeadAtCheckoutIsReplacedByANewOne() throws Exception {
+        try (TestOrigin origin = TestOrigin.plain(); ConnectorFixture fixture = new ConnectorFixture();
+             EmbeddedUpstream dead = new EmbeddedUpstream(new HttpPeer(origin.address(), false, ""))) {
+            exchangeAndPool(dead);
+            dead.channel.unsafe().closeForcibly();
+
+            ConnectorFixture.Result result = fixture.exchange(dead.connector, dead.peer);
+            assertEquals(200, result.status());
+            assertEquals("hello", result.body());
+            assertFalse(result.digest().reused(), "a new connection");
+            assertEquals(1, dead.connector.stats().staleOnCheckout());
+            assertEquals(1, origin.accepted());
+            assertFalse(dead.channel.isOpen());
+        }
     }
 }
