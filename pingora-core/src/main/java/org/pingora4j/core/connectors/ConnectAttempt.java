@@ -148,7 +148,7 @@ final class ConnectAttempt {
         SslHandler handler = sslContext.newHandler(channel.alloc());
         TlsContexts.setSni(handler.engine(), peer.sni());
         TlsContexts.offerHttp11(handler.engine());
-        handler.setHandshakeTimeoutMillis(millis(options.connectionTimeout()));
+        handler.setHandshakeTimeoutMillis(millis(options.tlsHandshakeTimeout()));
         channel.pipeline().addFirst(HandlerNames.TLS, handler);
         channel.pipeline().addLast(HandlerNames.CONNECTING, ConnectPhaseErrors.INSTANCE);
         handler.handshakeFuture().addListener(f -> guarded(() -> {

@@ -7,7 +7,11 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import javax.net.ssl.SSLException;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
@@ -47,7 +51,7 @@ final class ConnectErrors {
         }
         if (cause instanceof SSLException || duringTls) {
             if (hasCause(cause, CertificateException.class)) {
-                return PingoraException.upstream(ErrorType.INVALID_CERT, "certificate rejected (" + where + ")", cause);
+                return PingoraException.upstream(ErrorType.INVALID_CERT, certificateProblem(cause) + " (" + where + ")", cause);
             }
             String detail = cause instanceof ClosedChannelException ? "connection closed during TLS handshake" : "TLS handshake failed";
             return PingoraException.upstream(ErrorType.TLS_HANDSHAKE_FAILURE, detail + " (" + where + ")", cause);
@@ -55,12 +59,46 @@ final class ConnectErrors {
         return PingoraException.upstream(ErrorType.CONNECT_ERROR, "connect failed (" + where + ")", cause);
     }
 
-    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (type.isInstance(c)) {
-                return true;
+    /**
+     * Says why the chain was rejected, in the words an operator searches for: the JDK's own
+     * messages ("PKIX path building failed", "validity check failed") do not.
+     */
+    private static String certificateProblem(Throwable cause) {
+        if (hasCause(cause, CertificateExpiredException.class)) {
+            return "certificate expired";
+        }
+        if (hasCause(cause, CertificateNotYetValidException.class)) {
+            return "certificate not yet valid";
+        }
+        CertPathValidatorException validation = findCause(cause, CertPathValidatorException.class);
+        if (validation != null) {
+            CertPathValidatorException.Reason reason = validation.getReason();
+            if (reason == CertPathValidatorException.BasicReason.EXPIRED) {
+                return "certificate expired";
+            }
+            if (reason == CertPathValidatorException.BasicReason.NOT_YET_VALID) {
+                return "certificate not yet valid";
+            }
+            if (reason == CertPathValidatorException.BasicReason.REVOKED) {
+                return "certificate revoked";
             }
         }
-        return false;
+        if (hasCause(cause, CertPathBuilderException.class)) {
+            return "certificate not trusted: no path to a trusted root";
+        }
+        return "certificate rejected";
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        return findCause(t, type) != null;
+    }
+
+    private static <T extends Throwable> T findCause(Throwable t, Class<T> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return type.cast(c);
+            }
+        }
+        return null;
     }
 }

@@ -4,7 +4,6 @@ import io.netty.resolver.AddressResolver;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.resolver.InetNameResolver;
 import io.netty.util.NetUtil;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
@@ -13,10 +12,11 @@ import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
+import org.pingora4j.core.error.ErrorType;
 
 /**
  * Resolves upstream host names for the connectors without blocking an event loop.
@@ -26,18 +26,34 @@ import java.util.concurrent.TimeUnit;
  * pool of daemon threads: Netty's default resolver would call it on the event loop itself, which
  * stalls every connection of that loop for as long as a DNS query takes. Pingora sidesteps the
  * question by resolving in {@code HttpPeer::new}, on the request's thread.
+ *
+ * <p>The pool has 8 threads, all of which run lookups concurrently (a slow DNS answer holds one
+ * thread, not every lookup behind it), and queues at most 1024 more; past that a lookup fails at once with {@link ErrorType#DNS_FAILED}.
+ * Netty's own asynchronous DNS resolver is not used: it reads neither the JVM's resolver
+ * configuration nor an installed resolver provider, which tests and some deployments rely on.
  */
 public final class PeerResolver {
 
-    private static final ExecutorService BLOCKING_LOOKUPS = new ThreadPoolExecutor(0, 4, 30, TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(), new DefaultThreadFactory("pingora-dns", true));
+    /** How many lookups may run at the same time. */
+    static final int LOOKUP_THREADS = 8;
+    /** How many lookups may wait for a thread. */
+    static final int LOOKUP_QUEUE = 1024;
+
+    private static final ExecutorService BLOCKING_LOOKUPS =
+            BlockingPools.create("pingora-dns", LOOKUP_THREADS, LOOKUP_QUEUE);
+
+    /** A blocking lookup of every address of a name, as {@link InetAddress#getAllByName}. */
+    @FunctionalInterface
+    interface Lookup {
+        InetAddress[] all(String host) throws UnknownHostException;
+    }
 
     private PeerResolver() {
     }
 
     /** Returns the resolver that asks the JDK (system hosts file and DNS). */
     public static AddressResolverGroup<InetSocketAddress> system() {
-        return new Group(Map.of());
+        return new Group(Map.of(), InetAddress::getAllByName, BLOCKING_LOOKUPS);
     }
 
     /**
@@ -46,28 +62,41 @@ public final class PeerResolver {
      * without touching the system.
      */
     public static AddressResolverGroup<InetSocketAddress> withOverrides(Map<String, InetAddress> overrides) {
-        return new Group(Map.copyOf(overrides));
+        return new Group(Map.copyOf(overrides), InetAddress::getAllByName, BLOCKING_LOOKUPS);
+    }
+
+    /** Returns a resolver whose names not in {@code overrides} go to {@code lookup}: for tests. */
+    static AddressResolverGroup<InetSocketAddress> withLookup(Map<String, InetAddress> overrides, Lookup lookup) {
+        return new Group(Map.copyOf(overrides), lookup, BLOCKING_LOOKUPS);
     }
 
     private static final class Group extends AddressResolverGroup<InetSocketAddress> {
         private final Map<String, InetAddress> overrides;
+        private final Lookup lookup;
+        private final Executor lookups;
 
-        Group(Map<String, InetAddress> overrides) {
+        Group(Map<String, InetAddress> overrides, Lookup lookup, Executor lookups) {
             this.overrides = overrides;
+            this.lookup = lookup;
+            this.lookups = lookups;
         }
 
         @Override
         protected AddressResolver<InetSocketAddress> newResolver(EventExecutor executor) {
-            return new OffloadingResolver(executor, overrides).asAddressResolver();
+            return new OffloadingResolver(executor, overrides, lookup, lookups).asAddressResolver();
         }
     }
 
     private static final class OffloadingResolver extends InetNameResolver {
         private final Map<String, InetAddress> overrides;
+        private final Lookup lookup;
+        private final Executor lookups;
 
-        OffloadingResolver(EventExecutor executor, Map<String, InetAddress> overrides) {
+        OffloadingResolver(EventExecutor executor, Map<String, InetAddress> overrides, Lookup lookup, Executor lookups) {
             super(executor);
             this.overrides = overrides;
+            this.lookup = lookup;
+            this.lookups = lookups;
         }
 
         @Override
@@ -77,13 +106,7 @@ public final class PeerResolver {
                 promise.trySuccess(known);
                 return;
             }
-            BLOCKING_LOOKUPS.execute(() -> {
-                try {
-                    promise.trySuccess(InetAddress.getByName(host));
-                } catch (UnknownHostException | RuntimeException e) {
-                    promise.tryFailure(e);
-                }
-            });
+            offload(host, promise, all -> all[0]);
         }
 
         @Override
@@ -93,13 +116,24 @@ public final class PeerResolver {
                 promise.trySuccess(List.of(known));
                 return;
             }
-            BLOCKING_LOOKUPS.execute(() -> {
-                try {
-                    promise.trySuccess(List.of(InetAddress.getAllByName(host)));
-                } catch (UnknownHostException | RuntimeException e) {
-                    promise.tryFailure(e);
-                }
-            });
+            offload(host, promise, List::of);
+        }
+
+        private <T> void offload(String host, Promise<T> promise, Function<InetAddress[], T> answer) {
+            try {
+                lookups.execute(() -> {
+                    try {
+                        promise.trySuccess(answer.apply(lookup.all(host)));
+                    } catch (UnknownHostException | RuntimeException e) {
+                        promise.tryFailure(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                UnknownHostException busy = new UnknownHostException(
+                        host + ": too many name lookups in progress (" + LOOKUP_THREADS + " running, " + LOOKUP_QUEUE + " queued)");
+                busy.initCause(e);
+                promise.tryFailure(busy);
+            }
         }
 
         private InetAddress known(String host) {

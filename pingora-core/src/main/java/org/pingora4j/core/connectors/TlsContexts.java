@@ -1,6 +1,6 @@
 package org.pingora4j.core.connectors;
 
-import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
@@ -14,6 +14,9 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import io.netty.util.NetUtil;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
@@ -35,7 +38,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The client TLS contexts of one connector, one per distinct (verify, trust roots, client
  * certificate) combination, built once and cached: building one parses key material and costs
- * milliseconds, far too much per connection. Mirrors the context pingora's TLS connector builds
+ * milliseconds, far too much per connection, and reads the trust store, which must not happen on
+ * an event loop: a context is built on a blocking pool and the connect continues once it is ready
+ * (at once when cached). Mirrors the context pingora's TLS connector builds
  * ({@code connectors/tls}).
  *
  * <p>Trust: the peer's {@link PeerOptions#ca()} if set, else the connector's {@code ca_file} if set,
@@ -55,15 +60,27 @@ final class TlsContexts {
     private record Key(boolean verifyCert, CaCertificates ca, CertKey clientCert) {
     }
 
-    private final Cache<Key, SslContext> contexts = Caffeine.newBuilder().maximumSize(MAX_CONTEXTS).build();
+    /** Shared by all connectors: builds are rare (one per distinct key) and short. */
+    private static final Executor BUILDS = BlockingPools.create("pingora-tls-context", 2, 1024);
+
+    private final AsyncCache<Key, SslContext> contexts;
+    private final Executor builds;
     private final CaCertificates connectorCa;
     private final CertKey connectorCertKey;
     private final Provider provider;
 
     TlsContexts(CaCertificates connectorCa, CertKey connectorCertKey) {
+        this(connectorCa, connectorCertKey, BUILDS);
+    }
+
+    /** With {@code builds} running the context builds: tests pass one they run by hand. */
+    TlsContexts(CaCertificates connectorCa, CertKey connectorCertKey, Executor builds) {
         this.connectorCa = connectorCa;
         this.connectorCertKey = connectorCertKey;
         this.provider = conscryptOrNull();
+        this.builds = builds;
+        // The cache's own upkeep is cheap and runs inline; only builds go to the blocking pool.
+        this.contexts = Caffeine.newBuilder().maximumSize(MAX_CONTEXTS).executor(Runnable::run).buildAsync();
     }
 
     /** Returns the name of the TLS engine in use. */
@@ -72,15 +89,22 @@ final class TlsContexts {
     }
 
     /**
-     * Returns the context for {@code options}.
+     * Returns the context for {@code options}: a completed future when cached, else one completed
+     * by a blocking-pool thread once built. A failed build is not cached (the next call retries).
      *
-     * @throws PingoraException CONFIG_ERROR if the trust roots or client key cannot be used
+     * @return a future failed with a {@link PingoraException} (CONFIG_ERROR) if the trust roots or
+     *     client key cannot be used, or INTERNAL_ERROR if the build could not be scheduled
      */
-    SslContext get(PeerOptions options) {
+    CompletableFuture<SslContext> get(PeerOptions options) {
         Key key = new Key(options.verifyCert(),
                 options.ca() != null ? options.ca() : connectorCa,
                 options.clientCertKey() != null ? options.clientCertKey() : connectorCertKey);
-        return contexts.get(key, this::build);
+        try {
+            return contexts.get(key, (k, executor) -> CompletableFuture.supplyAsync(() -> build(k), builds));
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(PingoraException.internal(ErrorType.INTERNAL_ERROR,
+                    "too many TLS contexts being built at once", e));
+        }
     }
 
     private SslContext build(Key key) {

@@ -3,12 +3,17 @@ package org.pingora4j.core.connectors;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.resolver.AddressResolverGroup;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
@@ -26,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * pooling is the HTTP connector's business.
  *
  * <p>Timeouts, as pingora: {@code connectionTimeout} bounds the TCP connect and, again, the TLS
- * handshake; {@code totalConnectionTimeout} bounds both together. Every failure is a
+ * handshake (which, without it, {@link org.pingora4j.core.upstreams.PeerOptions#DEFAULT_TLS_HANDSHAKE_TIMEOUT}
+ * bounds); {@code totalConnectionTimeout} bounds both together. Every failure is a
  * {@link PingoraException} whose {@link ErrorType} names the step (DNS, refused, timed out, TLS,
  * certificate) and whose context names the peer.
  */
@@ -55,13 +61,19 @@ public final class TransportConnector {
      */
     public TransportConnector(ConnectorOptions options, AddressResolverGroup<InetSocketAddress> resolver,
                               Class<? extends Channel> channelType) {
+        this(options, resolver, channelType, null);
+    }
+
+    /** As the public constructor, with {@code tlsBuilds} (if not null) building TLS contexts: for tests. */
+    TransportConnector(ConnectorOptions options, AddressResolverGroup<InetSocketAddress> resolver,
+                       Class<? extends Channel> channelType, Executor tlsBuilds) {
         this.resolver = resolver;
         this.channelType = channelType;
         CaCertificates ca = options.caFile().map(CaCertificates::fromPemFile).orElse(null);
         CertKey certKey = options.certKeyFile()
                 .map(files -> CertKey.fromPemFiles(files.certFile(), files.keyFile()))
                 .orElse(null);
-        this.tls = new TlsContexts(ca, certKey);
+        this.tls = tlsBuilds == null ? new TlsContexts(ca, certKey) : new TlsContexts(ca, certKey, tlsBuilds);
         this.bindToV4 = options.bindToV4();
         this.bindToV6 = options.bindToV6();
         warnAboutUnsupported(options);
@@ -97,19 +109,45 @@ public final class TransportConnector {
                     "HTTP/2-only ALPN is not supported yet; use H1 or H2H1 (" + peer + ")", null));
             return result;
         }
-        ConnectAttempt attempt;
-        try {
-            attempt = new ConnectAttempt(this, peer, loop, peer.tls() ? tls.get(peer.options()) : null, result);
-        } catch (PingoraException e) {
-            result.completeExceptionally(e);
+        if (!peer.tls()) {
+            start(new ConnectAttempt(this, peer, loop, null, result), loop, result);
             return result;
         }
-        if (loop.inEventLoop()) {
-            attempt.start();
+        CompletableFuture<SslContext> context = tls.get(peer.options());
+        if (context.isDone()) {
+            startTls(peer, loop, context, result);
         } else {
-            loop.execute(attempt::start);
+            context.whenComplete((ignored, error) -> startTls(peer, loop, context, result));
         }
         return result;
+    }
+
+    private void startTls(HttpPeer peer, EventLoop loop, CompletableFuture<SslContext> context,
+                          CompletableFuture<Established> result) {
+        SslContext sslContext;
+        try {
+            sslContext = context.join();
+        } catch (CompletionException | CancellationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            result.completeExceptionally(cause instanceof PingoraException ? cause
+                    : PingoraException.internal(ErrorType.CONFIG_ERROR, "cannot build a TLS context (" + peer + ")", cause));
+            return;
+        }
+        start(new ConnectAttempt(this, peer, loop, sslContext, result), loop, result);
+    }
+
+    /** Starts {@code attempt} on {@code loop}; a loop that is shut down fails the connect. */
+    private static void start(ConnectAttempt attempt, EventLoop loop, CompletableFuture<Established> result) {
+        if (loop.inEventLoop()) {
+            attempt.start();
+            return;
+        }
+        try {
+            loop.execute(attempt::start);
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(PingoraException.internal(ErrorType.INTERNAL_ERROR,
+                    "the event loop is shut down; cannot connect", e));
+        }
     }
 
     /** Returns the name of the TLS engine, {@code Conscrypt} unless it could not load. */

@@ -17,6 +17,12 @@ public final class PeerOptions {
 
     private static final PeerOptions DEFAULTS = new Builder().build();
 
+    /**
+     * The TLS handshake timeout of a peer without a {@linkplain #connectionTimeout() connection
+     * timeout}: 10 seconds (pingora applies none, and waits forever).
+     */
+    public static final Duration DEFAULT_TLS_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
     private final Duration connectionTimeout;
     private final Duration totalConnectionTimeout;
     private final Duration readTimeout;
@@ -69,6 +75,15 @@ public final class PeerOptions {
     /** Returns the TCP connect timeout, applied again to the TLS handshake (as pingora), or null. */
     public Duration connectionTimeout() {
         return connectionTimeout;
+    }
+
+    /**
+     * Returns how long a TLS handshake may take: the {@linkplain #connectionTimeout() connection
+     * timeout} if set, else {@link #DEFAULT_TLS_HANDSHAKE_TIMEOUT}. Never unbounded: an origin that
+     * accepts TCP but never answers the handshake would otherwise hold the request forever.
+     */
+    public Duration tlsHandshakeTimeout() {
+        return connectionTimeout != null ? connectionTimeout : DEFAULT_TLS_HANDSHAKE_TIMEOUT;
     }
 
     /** Returns the timeout for TCP connect and TLS handshake together, or null. */

@@ -60,7 +60,10 @@ public final class Http1ClientSession {
 
     // All below: confined to loop.
     private boolean requestStarted;
-    private boolean requestDone;
+    /** The last part of the request was handed to the channel; nothing more may be written. */
+    private boolean requestEnded;
+    /** The last part of the request reached the socket: its write completed successfully. */
+    private boolean requestWritten;
     private boolean headRequest;
     private boolean requestWantsClose;
     private HttpResponse response;
@@ -163,13 +166,21 @@ public final class Http1ClientSession {
         if (failure != null) {
             return "failed: " + failure.type();
         }
+        if (responseReuseVeto != null) {
+            // Judged from the head alone, so it holds whatever happened next; it comes first because
+            // it names the cause (a close-delimited body, for one, always ends with the connection
+            // closed).
+            return responseReuseVeto;
+        }
         if (connection.dead || !connection.channel.isActive()) {
             return "connection closed";
         }
         if (!requestStarted) {
             return null;
         }
-        if (!requestDone) {
+        if (!requestWritten) {
+            // Ended is not enough: a write still in flight would land on whoever takes the
+            // connection next.
             return "request not fully sent";
         }
         if (response == null || !responseDone) {
@@ -181,7 +192,7 @@ public final class Http1ClientSession {
         if (requestWantsClose) {
             return "request said Connection: close";
         }
-        return responseReuseVeto;
+        return null;
     }
 
     /** Why the final response head itself forbids reuse, or null. */
@@ -221,7 +232,11 @@ public final class Http1ClientSession {
         return connection;
     }
 
-    /** Marks the session given back; drops what the caller did not read. Returns false if it already was. */
+    /**
+     * Marks the session given back: drops what the caller did not read and fails the read it still
+     * waits for. From now on its timers and write listeners leave the connection alone, which may be
+     * pooled or serving another session. Returns false if it already was released.
+     */
     boolean markReleased() {
         assert loop.inEventLoop();
         if (released) {
@@ -230,6 +245,7 @@ public final class Http1ClientSession {
         released = true;
         cancelReadTimer();
         releaseInbound();
+        failWaiters(new IllegalStateException("the session was released while a read was pending"));
         return true;
     }
 
@@ -294,6 +310,11 @@ public final class Http1ClientSession {
         if (failure != null) {
             return;
         }
+        // SslHandler reports a bad record or an alert wrapped in a DecoderException: that is TLS,
+        // not a malformed HTTP response.
+        if (cause instanceof DecoderException && cause.getCause() instanceof SSLException ssl) {
+            cause = ssl;
+        }
         if (cause instanceof DecoderException) {
             fail(decodeError(cause.getCause() != null ? cause.getCause() : cause));
         } else if (cause instanceof SSLException) {
@@ -327,7 +348,7 @@ public final class Http1ClientSession {
         headRequest = HttpMethod.HEAD.equals(request.method());
         requestWantsClose = request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
         boolean full = request instanceof FullHttpRequest;
-        requestDone = endOfStream || full;
+        requestEnded = endOfStream || full;
         ChannelFuture write;
         if (endOfStream && !full) {
             connection.channel.write(request);
@@ -335,22 +356,22 @@ public final class Http1ClientSession {
         } else {
             write = connection.channel.writeAndFlush(request);
         }
-        track(write, done);
+        track(write, done, requestEnded);
     }
 
     private void doWriteBody(ByteBuf data, boolean endOfStream, CompletableFuture<Void> done) {
         if (rejectIfUnusable(data, done)) {
             return;
         }
-        if (!requestStarted || requestDone) {
+        if (!requestStarted || requestEnded) {
             data.release();
             done.completeExceptionally(new IllegalStateException(
                     requestStarted ? "the request body already ended" : "write the request head first"));
             return;
         }
-        requestDone = endOfStream;
+        requestEnded = endOfStream;
         HttpContent content = endOfStream ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data);
-        track(connection.channel.writeAndFlush(content), done);
+        track(connection.channel.writeAndFlush(content), done, endOfStream);
     }
 
     private void doReadHeader(CompletableFuture<HttpResponse> done) {
@@ -380,6 +401,7 @@ public final class Http1ClientSession {
     }
 
     private boolean checkReadable(CompletableFuture<?> done) {
+        forgetAbandonedWaiters();
         if (failure != null) {
             done.completeExceptionally(failure);
             return false;
@@ -399,8 +421,23 @@ public final class Http1ClientSession {
         return true;
     }
 
-    /** Hands queued parts to whoever waits for them. */
+    /** A caller may cancel (or complete) a read's future: that read no longer waits for anything. */
+    private void forgetAbandonedWaiters() {
+        if (headerWaiter != null && headerWaiter.isDone()) {
+            headerWaiter = null;
+        }
+        if (bodyWaiter != null && bodyWaiter.isDone()) {
+            bodyWaiter = null;
+        }
+    }
+
+    /**
+     * Hands queued parts to whoever waits for them. A part whose waiter was cancelled meanwhile goes
+     * back to the front of the queue: the next read gets it, and release frees it, so it is neither
+     * lost from the stream nor leaked.
+     */
     private void deliver() {
+        forgetAbandonedWaiters();
         HttpObject next = inbound.peek();
         if (next == null) {
             return;
@@ -410,7 +447,9 @@ public final class Http1ClientSession {
                 inbound.poll();
                 CompletableFuture<HttpResponse> waiter = headerWaiter;
                 headerWaiter = null;
-                waiter.complete(head);
+                if (!waiter.complete(head)) {
+                    inbound.addFirst(head);
+                }
             } else {
                 CompletableFuture<HttpResponse> waiter = headerWaiter;
                 headerWaiter = null;
@@ -418,12 +457,13 @@ public final class Http1ClientSession {
             }
         } else if (bodyWaiter != null && next instanceof HttpContent content) {
             inbound.poll();
-            if (content instanceof LastHttpContent) {
-                bodyEndDelivered = true;
-            }
             CompletableFuture<HttpContent> waiter = bodyWaiter;
             bodyWaiter = null;
-            waiter.complete(content);
+            if (!waiter.complete(content)) {
+                inbound.addFirst(content);
+            } else if (content instanceof LastHttpContent) {
+                bodyEndDelivered = true;
+            }
         }
     }
 
@@ -437,13 +477,20 @@ public final class Http1ClientSession {
         connection.channel.read();
     }
 
+    /**
+     * Starts the read timeout for the read in progress, once the whole request is written: while
+     * the request body is still uploading (a slow client), the origin is right not to answer yet.
+     */
     private void armReadTimer() {
         Duration timeout = connection.peer.options().readTimeout();
-        if (timeout == null || readTimer != null) {
+        if (timeout == null || readTimer != null || !requestWritten || !readPending || released || failure != null) {
             return;
         }
         readTimer = loop.schedule(() -> {
             readTimer = null;
+            if (released) {
+                return;
+            }
             fail(PingoraException.upstream(ErrorType.READ_TIMEDOUT, RetryType.NO,
                     "no bytes from upstream within " + timeout + " (" + connection.peer + ")", null));
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -456,18 +503,35 @@ public final class Http1ClientSession {
         }
     }
 
-    private void track(ChannelFuture write, CompletableFuture<Void> done) {
+    /**
+     * Completes {@code done} with {@code write}, bounded by the write timeout. {@code last}: the
+     * write ends the request, which counts as sent (for reuse, and for the read timeout) only once it
+     * completed. After release the outcome only completes {@code done}: the connection may already
+     * serve someone else.
+     */
+    private void track(ChannelFuture write, CompletableFuture<Void> done, boolean last) {
         Duration timeout = connection.peer.options().writeTimeout();
         ScheduledFuture<?> timer = timeout == null || write.isDone() ? null : loop.schedule(() -> {
-            fail(PingoraException.upstream(ErrorType.WRITE_TIMEDOUT, RetryType.NO,
-                    "write not done within " + timeout + " (" + connection.peer + ")", null));
+            if (!released) {
+                fail(PingoraException.upstream(ErrorType.WRITE_TIMEDOUT, RetryType.NO,
+                        "write not done within " + timeout + " (" + connection.peer + ")", null));
+            }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         write.addListener(f -> {
             if (timer != null) {
                 timer.cancel(false);
             }
             if (f.isSuccess()) {
+                if (last && !released) {
+                    requestWritten = true;
+                    armReadTimer();
+                }
                 done.complete(null);
+                return;
+            }
+            if (released) {
+                done.completeExceptionally(failure != null ? failure : PingoraException.upstream(ErrorType.WRITE_ERROR,
+                        RetryType.NO, "write failed after the session was released (" + connection.peer + ")", f.cause()));
                 return;
             }
             if (failure == null) {
@@ -488,13 +552,19 @@ public final class Http1ClientSession {
     }
 
     private void fail(PingoraException error) {
-        if (failure != null) {
+        if (failure != null || released) {
+            // Released: the connection is the pool's or another session's now, not ours to close.
             return;
         }
         failure = error;
         connection.dead = true;
         cancelReadTimer();
         releaseInbound();
+        failWaiters(error);
+        connection.channel.close();
+    }
+
+    private void failWaiters(Throwable error) {
         if (headerWaiter != null) {
             CompletableFuture<HttpResponse> waiter = headerWaiter;
             headerWaiter = null;
@@ -505,7 +575,6 @@ public final class Http1ClientSession {
             bodyWaiter = null;
             waiter.completeExceptionally(error);
         }
-        connection.channel.close();
     }
 
     private void releaseInbound() {

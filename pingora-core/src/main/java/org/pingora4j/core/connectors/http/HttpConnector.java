@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.pingora4j.core.connectors.ConnectorOptions;
@@ -128,7 +129,8 @@ public final class HttpConnector implements AutoCloseable {
         CompletableFuture<Boolean> pooled = new CompletableFuture<>();
         try {
             loop.execute(() -> pooled.complete(release(session)));
-        } catch (RuntimeException e) {
+        } catch (RejectedExecutionException e) {
+            // The loop is gone, and the session's pending reads with it; closing is thread safe.
             session.connection().channel.close();
             pooled.complete(false);
         }
@@ -175,8 +177,16 @@ public final class HttpConnector implements AutoCloseable {
         };
         if (idle.loop.inEventLoop()) {
             activate.run();
-        } else {
+            return;
+        }
+        try {
             idle.loop.execute(activate);
+        } catch (RejectedExecutionException e) {
+            // Its loop is shutting down: the connection is out of the pool and useless; close it
+            // (thread safe) and connect afresh, which fails cleanly if the caller's loop is down too.
+            staleOnCheckout.increment();
+            idle.channel.close();
+            connect(peer, callerLoop, result);
         }
     }
 
@@ -186,8 +196,17 @@ public final class HttpConnector implements AutoCloseable {
         transport.newStream(peer, loop).whenComplete((established, error) -> {
             if (loop.inEventLoop()) {
                 onConnected(peer, established, error, result);
-            } else {
+                return;
+            }
+            try {
                 loop.execute(() -> onConnected(peer, established, error, result));
+            } catch (RejectedExecutionException e) {
+                if (established != null) {
+                    established.channel().close();
+                }
+                connectsFailed.increment();
+                result.completeExceptionally(PingoraException.internal(ErrorType.INTERNAL_ERROR,
+                        "the event loop shut down while connecting (" + peer + ")", e));
             }
         });
     }
@@ -201,9 +220,9 @@ public final class HttpConnector implements AutoCloseable {
         }
         connectsOk.increment();
         try {
-            UpstreamConnection connection = install(established, peer);
-            if (!result.complete(startSession(connection))) {
-                connection.channel.close();
+            Http1ClientSession session = adopt(established, peer);
+            if (!result.complete(session)) {
+                session.connection().channel.close();
             }
         } catch (RuntimeException | Error e) {
             // Never lose a request to an exception thrown inside a future's callback.
@@ -211,6 +230,11 @@ public final class HttpConnector implements AutoCloseable {
             result.completeExceptionally(PingoraException.internal(ErrorType.INTERNAL_ERROR,
                     "setting up the upstream connection failed (" + peer + ")", e));
         }
+    }
+
+    /** Builds the HTTP pipeline on a new connection and starts its first session. On its loop. */
+    Http1ClientSession adopt(Established established, HttpPeer peer) {
+        return startSession(install(established, peer));
     }
 
     private UpstreamConnection install(Established established, HttpPeer peer) {

@@ -117,26 +117,51 @@ final class HttpConnectorExpiryTest {
         }
     }
 
-    @Test
-    void thePoolNeverHoldsMoreThanItsCapacityAcrossManyPeers() throws Exception {
+    /** Pools one connection to each of six origins, on a pool of capacity 2 and ceiling 3. */
+    private ConnectorFixture.Result[] fillPastCapacity(TestOrigin[] origins, int[] idleAfterEach) throws Exception {
         connector.close();
         connector = connector(ConnectorOptions.builder().keepalivePoolSize(2).keepalivePoolMaxIdle(3).build());
+        ConnectorFixture.Result[] results = new ConnectorFixture.Result[origins.length];
+        for (int i = 0; i < origins.length; i++) {
+            origins[i] = TestOrigin.plain();
+            results[i] = fixture.exchange(connector, peer(origins[i], null));
+            idleAfterEach[i] = connector.stats().pool().idle();
+        }
+        return results;
+    }
+
+    @Test
+    void thePoolNeverHoldsMoreThanItsMaxIdleCeilingAcrossManyPeers() throws Exception {
         TestOrigin[] origins = new TestOrigin[6];
+        int[] idle = new int[origins.length];
         try {
-            ConnectorFixture.Result[] results = new ConnectorFixture.Result[origins.length];
-            for (int i = 0; i < origins.length; i++) {
-                origins[i] = TestOrigin.plain();
-                results[i] = fixture.exchange(connector, peer(origins[i], null));
-                assertTrue(connector.stats().pool().idle() <= 3, "the hard ceiling holds at every moment");
-            }
+            ConnectorFixture.Result[] results = fillPastCapacity(origins, idle);
+            assertEquals(java.util.List.of(1, 2, 3, 3, 3, 3), java.util.Arrays.stream(idle).boxed().toList(),
+                    "above the capacity (2) for a while, never above the ceiling (3)");
             assertEquals(3, connector.stats().pool().evictions());
             for (int i = 0; i < 3; i++) {
                 ConnectorFixture.awaitClosed(results[i].session());
             }
+        } finally {
+            for (TestOrigin origin : origins) {
+                if (origin != null) {
+                    origin.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void thePoolTrimsBackToItsCapacityAfterTheTrimDelay() throws Exception {
+        TestOrigin[] origins = new TestOrigin[6];
+        try {
+            ConnectorFixture.Result[] results = fillPastCapacity(origins, new int[origins.length]);
+            assertEquals(3, connector.stats().pool().idle());
             clock.advance(Duration.ofSeconds(1));
             assertEquals(2, connector.stats().pool().idle(), "quiet for the trim delay: back to the capacity");
             ConnectorFixture.awaitClosed(results[3].session());
             assertTrue(fixture.exchange(connector, peer(origins[5], null)).digest().reused(), "the newest survived");
+            assertTrue(fixture.exchange(connector, peer(origins[4], null)).digest().reused(), "and the one before");
         } finally {
             for (TestOrigin origin : origins) {
                 if (origin != null) {

@@ -141,8 +141,28 @@ final class HttpConnectorReleaseTest {
             });
             ConnectorFixture.Result result = fixture.exchange(connector, peer(origin));
             assertEquals("until the end", result.body());
-            assertTrue(result.notReusableReason().equals("close-delimited response body")
-                    || result.notReusableReason().equals("connection closed"), result.notReusableReason());
+            assertEquals("close-delimited response body", result.notReusableReason());
+            assertEquals(0, connector.stats().pool().idle());
+        }
+    }
+
+    @Test
+    void aCloseDelimitedHeadVetoesReuseBeforeTheBodyEnds() throws Exception {
+        AtomicReference<ChannelHandlerContext> server = new AtomicReference<>();
+        try (TestOrigin origin = TestOrigin.plain()) {
+            origin.responder(ex -> {
+                server.set(ex.ctx());
+                ex.writeRaw("HTTP/1.1 200 OK\r\n\r\nmore to come");
+            });
+            Http1ClientSession session = await(connector.getHttpSession(peer(origin), fixture.loop()));
+            await(session.writeRequestHeader(ConnectorFixture.get("/", "x"), true));
+            assertEquals(200, await(session.readResponseHeader()).status().code());
+            // The connection is open and the body not over: the head alone says "never reuse".
+            assertTrue(session.connection().channel.isActive());
+            assertEquals("close-delimited response body", ConnectorFixture.onLoop(session.eventLoop(), session::notReusableReason));
+            assertFalse(await(connector.releaseHttpSession(session)));
+            ConnectorFixture.awaitClosed(session);
+            assertEquals(0, connector.stats().pool().idle());
         }
     }
 

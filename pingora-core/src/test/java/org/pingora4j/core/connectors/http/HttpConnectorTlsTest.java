@@ -268,7 +268,11 @@ final class HttpConnectorTlsTest {
     void mtlsWithoutAClientCertificateFails() throws Exception {
         TestOrigin origin = closeLater(TestOrigin.mtls("server", "ca"));
         PingoraException e = failure(peer(origin, "localhost"));
-        assertNotNull(e.type());
+        // TLS 1.3: the client's side of the handshake completes; the server's refusal arrives as an
+        // alert on the first read. A TLS error, not a malformed HTTP response.
+        assertEquals(ErrorType.READ_ERROR, e.type(), e.getMessage());
+        assertTrue(e.getMessage().contains("TLS error"), e.getMessage());
+        assertFalse(e.retry(), "a TLS error is never retried");
         assertEquals(0, origin.requests(), "the origin served no request");
     }
 
