@@ -96,6 +96,36 @@ final class ClientAbortTest {
     }
 
     @Test
+    void aClientAbortingAnUploadTheOriginAnsweredEarlyLeavesNothingBehind() throws Exception {
+        AtomicInteger upstreamClosed = new AtomicInteger();
+        RawOrigin.Script script = okOr(ex -> {
+            ex.readBody(UPLOAD_SENT);
+            // Answers before the body is complete (as an origin rejecting an upload does), then
+            // drains: the rest of the body may never come, so this connection can never be reused.
+            ex.reply(200, "early");
+            ex.stall();
+            upstreamClosed.incrementAndGet();
+        });
+        FaultScenario.run("client-abort-after-early-answer", READ_TIMEOUT, 1, script, (proxy, origin, phases, tally) -> {
+            for (int i = 0; i < ROUNDS; i++) {
+                try (Socket client = proxy.connect()) {
+                    client.getOutputStream().write(("POST /early HTTP/1.1\r\nHost: origin\r\nContent-Length: "
+                            + UPLOAD_LENGTH + "\r\n\r\n" + "u".repeat(UPLOAD_SENT)).getBytes(StandardCharsets.ISO_8859_1));
+                    RawResponse response = tally.saw(RawResponse.read(client.getInputStream(), RawResponse.Progress.NONE, false));
+                    assertEquals(200, response.status(), response.toString());
+                    assertTrue(response.complete(), "the early answer reached the client: " + response);
+                    tally.fault("client-abort-after-early-answer");
+                }
+                int round = i + 1;
+                Await.until("the proxy closed upstream connection " + round, Duration.ofSeconds(10),
+                        () -> upstreamClosed.get() == round, () -> "closed upstream: " + upstreamClosed);
+            }
+            assertNothingPooled(proxy, phases, ROUNDS);
+            assertKeepsServing(proxy, tally);
+        });
+    }
+
+    @Test
     void aClientAbortingMidDownloadLeavesNothingBehind() throws Exception {
         AtomicInteger abortedAtOrigin = new AtomicInteger();
         byte[] chunk = "d".repeat(64 << 10).getBytes(StandardCharsets.ISO_8859_1);
