@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,9 +38,9 @@ final class FaultScenario {
             return;
         }
         warmedUp = true;
-        int closedPort = closedPort();
-        try (RawOrigin origin = new RawOrigin(ex -> ex.reply(200, "warm"));
-             FaultFixture proxy = new FaultFixture(new FaultProxy(origin.port(), closedPort, Duration.ofSeconds(5)))) {
+        try (Socket closed = closedPort();
+             RawOrigin origin = new RawOrigin(ex -> ex.reply(200, "warm"));
+             FaultFixture proxy = new FaultFixture(new FaultProxy(origin.port(), closed.getLocalPort(), Duration.ofSeconds(5)))) {
             proxy.probe("/warm");
             proxy.probe(FaultProxy.REFUSED_PREFIX + "/warm");
         }
@@ -53,12 +54,12 @@ final class FaultScenario {
             throws Exception {
         warmUp();
         ScenarioTally tally = new ScenarioTally(name);
-        ResourceBaseline baseline = ResourceBaseline.capture();
         FaultProxy phases = null;
-        try {
-            int closedPort = closedPort();
+        Socket closed = closedPort();
+        ResourceBaseline baseline = ResourceBaseline.capture();
+        try (closed) {
             try (RawOrigin origin = new RawOrigin(script)) {
-                phases = new FaultProxy(origin.port(), closedPort, readTimeout);
+                phases = new FaultProxy(origin.port(), closed.getLocalPort(), readTimeout);
                 try (FaultFixture proxy = new FaultFixture(phases)) {
                     baseline.watch(proxy.service, origin::openConnections);
                     body.run(proxy, origin, phases, tally);
@@ -78,10 +79,15 @@ final class FaultScenario {
         return outcomes.stream().collect(Collectors.groupingBy(o -> o, TreeMap::new, Collectors.counting()));
     }
 
-    /** A loopback port that was just free: binding and closing it leaves nothing listening there. */
-    private static int closedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+    /**
+     * A socket bound to a loopback port without listening: a connection to that port is refused, and
+     * while the socket stays open the port cannot become anything else, neither another test's
+     * listener nor the ephemeral source port of the proxy's own connect (which would connect the
+     * proxy to itself, TCP's simultaneous open, and turn "refused" into a read timeout).
+     */
+    static Socket closedPort() throws IOException {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        return socket;
     }
 }

@@ -53,9 +53,19 @@ final class ResourceBaseline implements AutoCloseable {
         this.fdsBefore = fdsBefore;
     }
 
-    /** Records the descriptors open before the scenario's origin and proxy exist. */
+    /**
+     * Records the descriptors open before the scenario's origin and proxy exist: the lowest count
+     * over 200 ms, so that sockets of an earlier test still closing do not inflate the baseline
+     * (which would let the same number of leaked descriptors pass unnoticed).
+     */
     static ResourceBaseline capture() {
-        return new ResourceBaseline(openFds());
+        long end = System.nanoTime() + Duration.ofMillis(200).toNanos();
+        int lowest = openFds();
+        while (System.nanoTime() - end < 0) {
+            LockSupport.parkNanos(Duration.ofMillis(2).toNanos());
+            lowest = Math.min(lowest, openFds());
+        }
+        return new ResourceBaseline(lowest);
     }
 
     /**
