@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import org.pingora4j.core.connectors.ConnectorOptions;
 import org.pingora4j.core.server.Transport;
 import org.pingora4j.core.server.conf.ServerConf;
 import org.pingora4j.core.services.ServiceContext;
@@ -24,9 +25,17 @@ final class FaultFixture implements AutoCloseable {
     final ProxyService<?> service;
 
     FaultFixture(ProxyHttp<?> proxy) throws Exception {
-        this.service = ProxyService.httpProxyService(ServerConf.defaults(), proxy);
+        this(proxy, ConnectorOptions.fromServerConf(ServerConf.defaults()));
+    }
+
+    FaultFixture(ProxyHttp<?> proxy, ConnectorOptions connector) throws Exception {
+        this.service = build(proxy, connector);
         service.addTcp("127.0.0.1:0");
         service.start(new ServiceContext(ServerConf.defaults(), loops, transport));
+    }
+
+    private static <C> ProxyService<C> build(ProxyHttp<C> proxy, ConnectorOptions connector) {
+        return ProxyService.builder(ServerConf.defaults(), proxy).connectorOptions(connector).build();
     }
 
     int port() {

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.pingora4j.core.connectors.ConnectorOptions;
+import org.pingora4j.core.server.conf.ServerConf;
 
 /**
  * Runs one fault scenario between a scripted origin and a fresh proxy, with the resource accounting
@@ -52,6 +54,12 @@ final class FaultScenario {
      */
     static void run(String name, Duration readTimeout, int allowedPooled, RawOrigin.Script script, Body body)
             throws Exception {
+        run(name, readTimeout, ConnectorOptions.fromServerConf(ServerConf.defaults()), allowedPooled, script, body);
+    }
+
+    /** {@link #run(String, Duration, int, RawOrigin.Script, Body)} with the proxy's connector options. */
+    static void run(String name, Duration readTimeout, ConnectorOptions connector, int allowedPooled,
+                    RawOrigin.Script script, Body body) throws Exception {
         warmUp();
         ScenarioTally tally = new ScenarioTally(name);
         FaultProxy phases = null;
@@ -60,7 +68,7 @@ final class FaultScenario {
         try (closed) {
             try (RawOrigin origin = new RawOrigin(script)) {
                 phases = new FaultProxy(origin.port(), closed.getLocalPort(), readTimeout);
-                try (FaultFixture proxy = new FaultFixture(phases)) {
+                try (FaultFixture proxy = new FaultFixture(phases, connector)) {
                     baseline.watch(proxy.service, origin::openConnections);
                     body.run(proxy, origin, phases, tally);
                     baseline.assertSettled(allowedPooled);
