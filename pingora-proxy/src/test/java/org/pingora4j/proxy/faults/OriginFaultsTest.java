@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.pingora4j.core.testing.LeakCheckExtension;
 
 /**
@@ -60,17 +62,27 @@ final class OriginFaultsTest {
                 "a connection of a faulty exchange was pooled: " + proxy.service.connector().stats());
     }
 
-    @Test
-    void anOriginResetMidResponseGivesTheClientATruncatedResponseAndTheProxyKeepsServing() throws Exception {
+    /** The head and the first part of a body declared longer than what follows, in {@code framing}. */
+    private static String partialResponse(String framing, int declared, String part) {
+        if (framing.equals("chunked")) {
+            return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + Integer.toHexString(part.length()) + "\r\n" + part + "\r\n";
+        }
+        return "HTTP/1.1 200 OK\r\nContent-Length: " + declared + "\r\n\r\n" + part;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"content-length", "chunked"})
+    void anOriginResetMidResponseGivesTheClientATruncatedResponseAndTheProxyKeepsServing(String framing) throws Exception {
         AtomicReference<CountDownLatch> clientSawHead = new AtomicReference<>();
         RawOrigin.Script script = okOr(ex -> {
-            ex.write("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + BODY);
+            ex.write(partialResponse(framing, 100_000, BODY));
             // Reset only once the client has the head, so the fault is really mid-response
             // (a reset can discard data still queued at the proxy's socket).
             assertTrue(clientSawHead.get().await(10, TimeUnit.SECONDS), "the client never saw the head");
             ex.reset();
         });
-        FaultScenario.run("origin-reset-mid-response", READ_TIMEOUT, 1, script, (proxy, origin, phases, tally) -> {
+        FaultScenario.run("origin-reset-mid-response-" + framing, READ_TIMEOUT, 1, script, (proxy, origin, phases, tally) -> {
             for (int i = 0; i < ROUNDS; i++) {
                 CountDownLatch latch = new CountDownLatch(1);
                 clientSawHead.set(latch);
@@ -94,13 +106,14 @@ final class OriginFaultsTest {
         });
     }
 
-    @Test
-    void anOriginThatClosesMidBodyGivesTheClientATruncatedResponse() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"content-length", "chunked"})
+    void anOriginThatClosesMidBodyGivesTheClientATruncatedResponse(String framing) throws Exception {
         RawOrigin.Script script = okOr(ex -> {
-            ex.write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + "y".repeat(500));
+            ex.write(partialResponse(framing, 1000, "y".repeat(500)));
             ex.close();
         });
-        FaultScenario.run("origin-fin-mid-body", READ_TIMEOUT, 1, script, (proxy, origin, phases, tally) -> {
+        FaultScenario.run("origin-fin-mid-body-" + framing, READ_TIMEOUT, 1, script, (proxy, origin, phases, tally) -> {
             for (int i = 0; i < ROUNDS; i++) {
                 tally.fault("origin-fin-mid-body");
                 RawResponse response = tally.saw(proxy.exchange(get("/fin")));
@@ -127,6 +140,28 @@ final class OriginFaultsTest {
                 assertEquals(504, response.status(), response.toString());
                 assertTrue(response.complete(), response.toString());
                 // The client's own timeout is 10 s: a 504 well before it came from the 300 ms read timeout.
+                assertTrue(tookMillis >= 250 && tookMillis < 5_000, "took " + tookMillis + " ms");
+            }
+            assertNothingPooled(proxy, phases, ROUNDS);
+            assertKeepsServing(proxy, tally);
+        });
+    }
+
+    @Test
+    void anOriginStallingMidBodyIsCutOffAfterThePeersReadTimeout() throws Exception {
+        RawOrigin.Script script = okOr(ex -> {
+            ex.write(partialResponse("content-length", 1000, "z".repeat(500)));
+            ex.stall();
+        });
+        FaultScenario.run("origin-stall-mid-body", Duration.ofMillis(300), 1, script, (proxy, origin, phases, tally) -> {
+            for (int i = 0; i < ROUNDS; i++) {
+                tally.fault("origin-stall-mid-body");
+                long start = System.nanoTime();
+                RawResponse response = tally.saw(proxy.exchange(get("/stall-body")));
+                long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertEquals(200, response.status(), response.toString());
+                assertFalse(response.complete(), response.toString());
+                assertTrue(response.closedAfter(), "the client connection was left hanging: " + response);
                 assertTrue(tookMillis >= 250 && tookMillis < 5_000, "took " + tookMillis + " ms");
             }
             assertNothingPooled(proxy, phases, ROUNDS);
