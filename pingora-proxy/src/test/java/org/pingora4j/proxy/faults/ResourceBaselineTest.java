@@ -66,7 +66,7 @@ final class ResourceBaselineTest {
         withProxy((proxy, origin, baseline) -> {
             List<FileChannel> leaked = new ArrayList<>();
             try {
-                for (int i = 0; i <= ResourceBaseline.FD_TOLERANCE; i++) {
+                for (int i = 0; i <= ResourceBaseline.FD_TOLERANCE + 10; i++) { // well past the tolerance: other tests' sockets may still be closing
                     leaked.add(FileChannel.open(Path.of("/proc/self/status")));
                 }
                 assertThrows(AssertionError.class, () -> baseline.assertSettled(0, SHORT_CAP));
