@@ -132,6 +132,30 @@ final class ClientTimeoutsTest {
     }
 
     @Test
+    void aClientThatDoesNotReadCannotHoldAGracefulShutdown() throws Exception {
+        ManualClock clock = new ManualClock();
+        try (StreamingOrigin origin = new StreamingOrigin();
+             ProxyFixture fixture = proxy(new FilterProxy(origin.address()), clock);
+             Socket socket = new Socket("127.0.0.1", fixture.port())) {
+            send(socket, "GET /?respond=" + (256 * 1024 * 1024) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (fixture.service.requestsInFlight() == 0 && System.nanoTime() - giveUp < 0) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+            fixture.service.stopAccepting();
+            java.util.concurrent.CompletableFuture<Void> drained = fixture.service.drained().toCompletableFuture();
+            assertTrue(!drained.isDone(), "a request is in flight: the shutdown waits for it");
+            giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!drained.isDone() && System.nanoTime() - giveUp < 0) {
+                clock.advance(STEP); // minutes of server time, not the 300 s grace period
+                fixture.awaitQuiet();
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+            assertTrue(drained.isDone(), "the write timeout ended the stuck request, so the service drained");
+        }
+    }
+
+    @Test
     void anUnreadBodyThatDoesNotDrainIsCutOff() throws Exception {
         ManualClock clock = new ManualClock();
         try (TestOrigin origin = TestOrigin.plain()) {

@@ -104,6 +104,26 @@ final class RequestFramingSafetyTest {
     }
 
     @Test
+    void anUpstreamResponseWithBothContentLengthAndTransferEncodingIs502AndNotReused() throws Exception {
+        try (TestOrigin origin = TestOrigin.plain()) {
+            origin.responder(ex -> {
+                if (ex.request().uri().equals("/both")) {
+                    ex.writeRaw("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            + "5\r\nhello\r\n0\r\n\r\n");
+                } else {
+                    ex.reply(HttpResponseStatus.OK, "fine");
+                }
+            });
+            try (ProxyFixture fixture = ProxyFixture.of(new FilterProxy(origin.address()))) {
+                String response = fixture.raw("GET /both HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                assertTrue(response.startsWith("HTTP/1.1 502 "), response);
+                assertEquals(200, fixture.get("/next").statusCode());
+                assertEquals(2, origin.accepted(), "the connection that carried the ambiguous response was dropped");
+            }
+        }
+    }
+
+    @Test
     void aBodyFilterThatOutgrowsContentLengthNeverSendsMoreThanDeclared() throws Exception {
         try (TestOrigin origin = TestOrigin.plain()) {
             FilterProxy proxy = new FilterProxy(origin.address());

@@ -9,6 +9,12 @@ import io.netty.handler.codec.http.HttpResponseDecoder;
  * HEAD has no body, whatever its headers say) and able to report bytes it holds beyond a finished
  * response: bytes a server sent ahead of any request, which make the connection unusable (pingora's
  * "over-read" check).
+ *
+ * <p>Every strictness setting is pinned rather than left to Netty's defaults, which system
+ * properties can change JVM-wide: strict line endings, RFC 9112 transfer-coding rules, one
+ * Content-Length, validated headers. A response with both Content-Length and Transfer-Encoding is
+ * an error (502), as nginx treats it: which of them frames the body is exactly what a response
+ * splitting attack relies on parsers disagreeing about.
  */
 final class ResponseDecoder extends HttpResponseDecoder {
 
@@ -19,7 +25,14 @@ final class ResponseDecoder extends HttpResponseDecoder {
     private final UpstreamConnection connection;
 
     ResponseDecoder(UpstreamConnection connection) {
-        super(new HttpDecoderConfig().setMaxInitialLineLength(MAX_INITIAL_LINE).setMaxHeaderSize(MAX_HEADER_SIZE));
+        super(new HttpDecoderConfig()
+                .setMaxInitialLineLength(MAX_INITIAL_LINE)
+                .setMaxHeaderSize(MAX_HEADER_SIZE)
+                .setStrictLineParsing(true)
+                .setUseRfc9112TransferEncoding(true)
+                .setAllowDuplicateContentLengths(false)
+                .setValidateHeaders(true)
+                .setChunkedSupported(true));
         this.connection = connection;
     }
 
@@ -30,6 +43,11 @@ final class ResponseDecoder extends HttpResponseDecoder {
             return true;
         }
         return super.isContentAlwaysEmpty(msg);
+    }
+
+    @Override
+    protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
+        throw new IllegalArgumentException("a response with both Content-Length and Transfer-Encoding");
     }
 
     /** Returns how many received bytes wait in the decoder, not yet part of any message. */
