@@ -182,6 +182,9 @@ final class HostileRequestTest {
                 Message response = client.read(false);
                 if (response == null) {
                     fail("the proxy closed without answering; expected " + expected(c) + "\n" + origin.describe());
+                } else if (!response.all(RawOrigin.PARSE_ERROR_MARK).isEmpty()) {
+                    fail("the proxy forwarded what the origin could not parse (expected " + expected(c) + "); client received "
+                            + client.received() + "\n" + origin.describe());
                 } else if (c.rejectWith().contains(response.status())) {
                     client.assertClosed();
                 } else if (!c.forwarded().isEmpty() && response.status() == 200) {

@@ -47,6 +47,11 @@ final class RawClient implements AutoCloseable {
         return this;
     }
 
+    /** Returns the client side's port, which the proxy reports to the origin. */
+    int localPort() {
+        return socket.getLocalPort();
+    }
+
     /** Half-closes: the proxy sees the end of the request stream after the bytes sent. */
     void shutdownOutput() throws IOException {
         socket.shutdownOutput();

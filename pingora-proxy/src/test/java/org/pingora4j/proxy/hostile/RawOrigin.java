@@ -31,11 +31,19 @@ import org.pingora4j.proxy.hostile.StrictHttp.Message;
  */
 final class RawOrigin implements AutoCloseable {
 
+    /** A header on the origin's own 400, so a test can tell it from a 400 of the proxy. */
+    static final String PARSE_ERROR_MARK = "X-Raw-Origin-Parse-Error";
+
     /** What the origin writes for a request, whether it closes after, and whether the bytes are one clean response. */
     record Reply(byte[] bytes, boolean close, boolean clean) {
 
         static Reply ok(String body) {
-            return new Reply(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+            return ok(body, false);
+        }
+
+        /** A 200 with {@code body}, whose bytes are left out when answering a HEAD. */
+        static Reply ok(String body, boolean head) {
+            return new Reply(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + (head ? "" : body))
                     .getBytes(StandardCharsets.ISO_8859_1), false, true);
         }
     }
@@ -116,7 +124,8 @@ final class RawOrigin implements AutoCloseable {
     private final List<Arrival> arrivals = new CopyOnWriteArrayList<>();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private final AtomicLong seq = new AtomicLong();
-    private volatile Responder responder = (request, n) -> Reply.ok("origin saw " + request.target());
+    private volatile Responder responder =
+            (request, n) -> Reply.ok("origin saw " + request.target(), request.method().equals("HEAD"));
     private volatile boolean closing;
 
     RawOrigin() throws IOException {
@@ -195,7 +204,8 @@ final class RawOrigin implements AutoCloseable {
                     } else if (r instanceof StrictHttp.Failed f) {
                         conn.parseError = f.why() + " at byte " + f.at();
                         stopParsing = true;
-                        out.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        out.write(("HTTP/1.1 400 Bad Request\r\n" + PARSE_ERROR_MARK + ": 1\r\nContent-Length: 0\r\n"
+                                + "Connection: close\r\n\r\n")
                                 .getBytes(StandardCharsets.ISO_8859_1));
                         out.flush();
                         socket.shutdownOutput();

@@ -119,6 +119,9 @@ final class StrictHttp {
             if (method.equals("CONNECT")) {
                 throw c.fail("CONNECT is not proxied");
             }
+            if (mode == Mode.ACCEPTABLE && version.matches("HTTP/1\\.[2-9]")) {
+                version = "HTTP/1.1"; // RFC 9110 §6.2: a higher minor version is read as the highest known
+            }
             if (!version.equals("HTTP/1.1") && !version.equals("HTTP/1.0")) {
                 throw c.fail("bad version " + quote(version));
             }
