@@ -29,6 +29,8 @@ final class RawClient implements AutoCloseable {
     private int length;
     private int consumed;
     private boolean eof;
+    private boolean allowCut;
+    private boolean cut;
 
     RawClient(int port) throws IOException {
         socket = new Socket(InetAddress.getLoopbackAddress(), port);
@@ -73,6 +75,10 @@ final class RawClient implements AutoCloseable {
                     fail("the proxy sent a malformed response: " + f.why() + " at " + f.at() + ": " + received());
                 }
                 if (eof) {
+                    if (allowCut) {
+                        cut = true;
+                        return null;
+                    }
                     fail("the proxy closed the connection inside a response: " + received());
                 }
             } else if (eof) {
@@ -80,6 +86,29 @@ final class RawClient implements AutoCloseable {
             }
             fill();
         }
+    }
+
+    /**
+     * Like {@link #read}, but a response cut short by the close also answers null (see
+     * {@link #wasCut()}): once a proxy sent a head, closing is all it can do about a broken body.
+     */
+    Message readAllowingCut(boolean head) throws IOException {
+        allowCut = true;
+        try {
+            return read(head);
+        } finally {
+            allowCut = false;
+        }
+    }
+
+    /** Returns whether the last {@link #readAllowingCut} met a response cut short by the close. */
+    boolean wasCut() {
+        return cut;
+    }
+
+    /** Returns whether the proxy closed the connection (as far as read so far). */
+    boolean closedByPeer() {
+        return eof;
     }
 
     /** Reads a response that must be there. */

@@ -89,6 +89,8 @@ final class RawOrigin implements AutoCloseable {
         /** Set when a request arrived after this origin wrote a reply that was not one clean response. */
         volatile String reusedAfterDirtyReply;
         private volatile boolean dirty;
+        /** The target of the request whose reply was not one clean response. */
+        volatile String dirtyReplyTo;
 
         Conn(int id, Socket socket) {
             this.id = id;
@@ -196,7 +198,10 @@ final class RawOrigin implements AutoCloseable {
                         Reply reply = responder.reply(request, s);
                         out.write(reply.bytes());
                         out.flush();
-                        conn.dirty |= !reply.clean();
+                        if (!reply.clean() && !conn.dirty) {
+                            conn.dirty = true;
+                            conn.dirtyReplyTo = request.target();
+                        }
                         if (reply.close()) {
                             stopParsing = true;
                             socket.shutdownOutput();

@@ -55,7 +55,7 @@ final class RequestFuzzTest {
     @Test
     void theOriginSeesExactlyTheRequestsAStrictParserFindsInTheClientBytes() throws Exception {
         long seed = Long.getLong("fuzz.seed", DEFAULT_SEED);
-        int iterations = Integer.getInteger("fuzz.iterations", 600);
+        int iterations = Integer.getInteger("fuzz.iterations", 1000);
         System.out.printf("request fuzz: seed=%d iterations=%d (override: -Dfuzz.seed, -Dfuzz.iterations)%n", seed, iterations);
         List<Iteration> runs = new ArrayList<>();
         Violations violations = new Violations();

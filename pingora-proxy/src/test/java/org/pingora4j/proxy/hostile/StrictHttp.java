@@ -209,7 +209,8 @@ final class StrictHttp {
                     continue;
                 }
                 boolean bodyless = headRequest || status == 204 || status == 304;
-                byte[] body = c.body(headers, Mode.STRICT, false, bodyless, true);
+                boolean http10 = line.startsWith("HTTP/1.0 "); // RFC 9112 §6.1: no Transfer-Encoding there
+                byte[] body = c.body(headers, Mode.STRICT, http10, bodyless, true);
                 if (c.closeDelimited && !eof) {
                     return NEED_MORE;
                 }
