@@ -36,19 +36,21 @@ final class RequestFuzzTest {
         final int index;
         final byte[] bytes;
         final List<Message> reference;
+        final String stop;
         final List<Message> responses = new ArrayList<>();
         int port;
         String clientProblem;
 
-        Iteration(int index, byte[] bytes, List<Message> reference) {
+        Iteration(int index, byte[] bytes, StrictHttp.Stream parsed) {
             this.index = index;
             this.bytes = bytes;
-            this.reference = reference;
+            this.reference = parsed.requests();
+            this.stop = parsed.stop();
         }
 
         String describe() {
             return "iteration " + index + ": client sent \"" + StrictHttp.escape(bytes, 0, bytes.length)
-                    + "\"\n    a strict parser finds " + reference + "\n    the client got " + responses;
+                    + "\"\n    a strict parser finds " + reference + ", then stops at " + stop + "\n    the client got " + responses;
         }
     }
 
@@ -127,45 +129,50 @@ final class RequestFuzzTest {
     }
 
     private static void check(Iteration run, List<Message> seen, Violations violations) {
+        String kind = null;
         String why = null;
-        for (int j = 0; j < seen.size() && why == null; j++) {
+        List<Message> responses = run.responses;
+        for (int j = 0; j < seen.size() && kind == null; j++) {
             if (j >= run.reference.size()) {
-                why = "the origin got request #" + j + " that the client's bytes do not hold: " + seen.get(j);
+                kind = "the origin got a request past where a strict parser stops (" + run.stop + ")";
+                why = "request #" + j + ": " + seen.get(j);
             } else if (!same(seen.get(j), run.reference.get(j))) {
-                why = "the origin got a request other than the client's: " + seen.get(j) + " where the client sent "
-                        + run.reference.get(j);
+                kind = "the origin got a request other than the client's";
+                why = seen.get(j) + " where the client sent " + run.reference.get(j);
             }
         }
-        if (why == null && run.responses.stream().anyMatch(r -> !r.all(RawOrigin.PARSE_ERROR_MARK).isEmpty())) {
-            why = "the proxy forwarded bytes the origin could not parse (see the origin parse errors)";
+        if (kind == null && responses.stream().anyMatch(r -> !r.all(RawOrigin.PARSE_ERROR_MARK).isEmpty())) {
+            kind = "the proxy forwarded bytes the origin could not parse (see the origin parse errors)";
         }
-        if (why == null && run.clientProblem != null) {
-            why = "the client's side: " + run.clientProblem;
+        if (kind == null && run.clientProblem != null) {
+            kind = "the client's side";
+            why = run.clientProblem;
         }
-        List<Message> responses = run.responses;
-        for (int j = 0; j < Math.min(seen.size(), responses.size()) && why == null; j++) {
+        for (int j = 0; j < Math.min(seen.size(), responses.size()) && kind == null; j++) {
             Message r = responses.get(j);
             String body = seen.get(j).method().equals("HEAD") ? "" : "origin saw " + seen.get(j).target();
             if (r.status() != 200 || !r.bodyText().equals(body)) {
-                why = "response #" + j + " is not the origin's answer to " + seen.get(j).target() + ": " + r;
+                kind = "a response is not the origin's answer to its request";
+                why = "response #" + j + " to " + seen.get(j).target() + ": " + r;
             }
         }
-        if (why == null && responses.size() < seen.size()) {
-            why = seen.size() + " requests forwarded, only " + responses.size() + " answered";
+        if (kind == null && responses.size() < seen.size()) {
+            kind = "requests forwarded but not answered";
+            why = seen.size() + " forwarded, " + responses.size() + " answered";
         }
-        if (why == null && responses.size() > seen.size() + 1) {
-            why = "more responses than requests forwarded plus one error";
+        if (kind == null && responses.size() > seen.size() + 1) {
+            kind = "more responses than requests forwarded plus one error";
         }
-        if (why == null && responses.size() == seen.size() + 1 && responses.get(seen.size()).status() < 400) {
-            why = "a response the origin did not send, and not an error: " + responses.get(seen.size());
+        if (kind == null && responses.size() == seen.size() + 1 && responses.get(seen.size()).status() < 400) {
+            kind = "a response the origin did not send, and not an error";
+            why = String.valueOf(responses.get(seen.size()));
         }
-        if (why == null && responses.size() == seen.size() && seen.size() < run.reference.size()) {
-            why = "request #" + seen.size() + " was neither forwarded nor answered with an error";
+        if (kind == null && responses.size() == seen.size() && seen.size() < run.reference.size()) {
+            kind = "a request neither forwarded nor answered with an error";
+            why = "request #" + seen.size();
         }
-        if (why != null) {
-            String kind = why.replaceAll(":.*", "").replaceAll("#\\d+", "#n").replaceAll("\\d+ requests", "n requests")
-                    .replaceAll("only \\d+", "only m");
-            violations.add(kind, why + "\n    " + run.describe());
+        if (kind != null) {
+            violations.add(kind, (why == null ? "" : why + "\n    ") + run.describe());
         }
     }
 

@@ -140,25 +140,36 @@ final class StrictHttp {
         }
     }
 
+    /** The requests a client's byte stream holds, and why a strict reader stops after them. */
+    record Stream(List<Message> requests, String stop) {
+    }
+
     /**
      * Parses every request of a whole client byte stream in {@link Mode#ACCEPTABLE} mode: the
-     * requests before the first error or incomplete message.
+     * requests before the first error, unfinished message, or request that closes the connection.
      */
-    static List<Message> acceptableRequests(byte[] stream) {
+    static Stream acceptableRequests(byte[] stream) {
         List<Message> requests = new ArrayList<>();
         int at = 0;
+        String stop = "the end of the bytes";
         while (at < stream.length) {
             Result r = request(stream, at, stream.length, Mode.ACCEPTABLE);
+            if (r instanceof Failed f) {
+                stop = f.why().replaceAll("[:\"(\\[].*", "").strip();
+                break;
+            }
             if (!(r instanceof Parsed p)) {
+                stop = "an unfinished message";
                 break;
             }
             requests.add(p.message());
             at = p.end();
             if (closes(p.message())) {
+                stop = "a request that closes the connection";
                 break;
             }
         }
-        return requests;
+        return new Stream(requests, stop);
     }
 
     /** Returns whether a server closes the connection after this request (no keep-alive). */
