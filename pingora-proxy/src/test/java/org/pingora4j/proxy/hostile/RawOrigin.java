@@ -148,6 +148,11 @@ final class RawOrigin implements AutoCloseable {
         responder = value;
     }
 
+    /** Returns the sequence number of the last request parsed so far (0 before the first). */
+    long lastSeq() {
+        return seq.get();
+    }
+
     List<Conn> connections() {
         return List.copyOf(connections);
     }

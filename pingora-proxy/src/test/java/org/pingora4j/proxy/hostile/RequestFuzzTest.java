@@ -29,8 +29,6 @@ import org.pingora4j.proxy.hostile.StrictHttp.Message;
  */
 final class RequestFuzzTest {
 
-    static final long DEFAULT_SEED = 0x5EED_0008L;
-
     /** One generated connection and what came back. */
     private static final class Iteration {
         final int index;
@@ -39,6 +37,8 @@ final class RequestFuzzTest {
         final String stop;
         final List<Message> responses = new ArrayList<>();
         int port;
+        long seqFrom;
+        long seqTo;
         String clientProblem;
 
         Iteration(int index, byte[] bytes, StrictHttp.Stream parsed) {
@@ -56,24 +56,28 @@ final class RequestFuzzTest {
 
     @Test
     void theOriginSeesExactlyTheRequestsAStrictParserFindsInTheClientBytes() throws Exception {
-        long seed = Long.getLong("fuzz.seed", DEFAULT_SEED);
-        int iterations = Integer.getInteger("fuzz.iterations", 1000);
-        System.out.printf("request fuzz: seed=%d iterations=%d (override: -Dfuzz.seed, -Dfuzz.iterations)%n", seed, iterations);
+        FuzzRun fuzz = FuzzRun.of("request fuzz", 1000);
+        long seed = fuzz.seed();
+        int iterations = fuzz.iterations();
         List<Iteration> runs = new ArrayList<>();
         Violations violations = new Violations();
         HttpServerOptions options = HttpServerOptions.builder().keepaliveTimeout(Duration.ofSeconds(1)).build();
         try (RawOrigin origin = new RawOrigin(); HostileFixture proxy = new HostileFixture(origin, options, Duration.ofSeconds(5))) {
             for (int i = 0; i < iterations; i++) {
-                SplittableRandom rnd = new SplittableRandom(seed + i * 0x9E3779B97F4A7C15L);
+                SplittableRandom rnd = fuzz.random(i);
                 byte[] bytes = RequestMutator.connection(rnd, "/f" + i + "-");
                 Iteration run = new Iteration(i, bytes, StrictHttp.acceptableRequests(bytes));
                 runs.add(run);
+                run.seqFrom = origin.lastSeq();
                 exchange(proxy.port(), run);
+                run.seqTo = origin.lastSeq();
             }
             proxy.stop();
             origin.awaitAllEnded();
 
-            Map<Integer, List<Message>> byPort = new HashMap<>();
+            // A request belongs to the iteration during which it arrived (they run one at a time);
+            // its X-Client-Port, set by the proxy, must name that iteration's connection.
+            Map<Integer, List<Message>> byIteration = new HashMap<>();
             List<Arrival> arrivals = new ArrayList<>(origin.arrivals());
             arrivals.sort(Comparator.comparingLong(Arrival::seq));
             for (Arrival a : arrivals) {
@@ -83,7 +87,13 @@ final class RequestFuzzTest {
                             + ")", "reached the origin: " + a.request());
                     continue;
                 }
-                byPort.computeIfAbsent(Integer.parseInt(port.get(0)), p -> new ArrayList<>()).add(a.request());
+                Iteration owner = runs.stream().filter(r -> a.seq() > r.seqFrom && a.seq() <= r.seqTo).findFirst().orElse(null);
+                if (owner == null || owner.port != Integer.parseInt(port.get(0))) {
+                    violations.add("a request arrived outside its client connection's lifetime", a.request() + " during "
+                            + (owner == null ? "no iteration" : owner.describe()));
+                    continue;
+                }
+                byIteration.computeIfAbsent(owner.index, p -> new ArrayList<>()).add(a.request());
             }
             for (RawOrigin.Conn conn : origin.connections()) {
                 if (conn.parseError != null) {
@@ -94,7 +104,7 @@ final class RequestFuzzTest {
             int forwarded = 0;
             int accepted = 0;
             for (Iteration run : runs) {
-                List<Message> seen = byPort.getOrDefault(run.port, List.of());
+                List<Message> seen = byIteration.getOrDefault(run.index, List.of());
                 forwarded += seen.size();
                 accepted += run.reference.size();
                 check(run, seen, violations);

@@ -21,14 +21,17 @@ final class StrictHttp {
     /** How much leniency RFC 9112 grants the reader. */
     enum Mode {
         /**
-         * What a proxy may emit: CRLF only, no obs-fold, exactly one {@code Host}, one plain
-         * {@code Content-Length}, {@code Transfer-Encoding} exactly {@code chunked}.
+         * What a proxy may emit: CRLF only, single SP in the request line, no obs-fold, exactly
+         * one {@code Host}, one plain {@code Content-Length}, {@code Transfer-Encoding} exactly
+         * {@code chunked}.
          */
         STRICT,
         /**
          * The most a server may accept without ambiguity (used on client bytes): additionally empty
-         * lines before the request line (§2.2), obs-fold outside framing headers unfolded (§5.2),
-         * and a {@code Content-Length} list of identical values (§6.3). HTTP/1.0 may lack Host.
+         * lines (CRLF or LF) before the request line (§2.2), runs of SP/HTAB between its parts
+         * (§3), a higher HTTP/1 minor version read as 1.1 (RFC 9110 §6.2), obs-fold outside
+         * framing headers unfolded (§5.2), and a {@code Content-Length} list of identical values
+         * (§6.3). HTTP/1.0 may lack Host.
          */
         ACCEPTABLE
     }
@@ -91,15 +94,17 @@ final class StrictHttp {
         Cursor c = new Cursor(buf, from, to);
         try {
             if (mode == Mode.ACCEPTABLE) {
-                while (c.remaining() >= 2 && buf[c.pos] == '\r' && buf[c.pos + 1] == '\n') {
-                    c.pos += 2;
+                // Empty lines before a request line may be ignored, and a lone LF may end a line (§2.2).
+                while (c.remaining() >= 1 && (buf[c.pos] == '\n' || (c.remaining() >= 2 && buf[c.pos] == '\r' && buf[c.pos + 1] == '\n'))) {
+                    c.pos += buf[c.pos] == '\n' ? 1 : 2;
                 }
                 if (c.remaining() == 1 && buf[c.pos] == '\r') {
                     return NEED_MORE;
                 }
             }
             String line = c.line();
-            String[] parts = line.split(" ", -1);
+            // §3: a recipient may split the request line on runs of SP or HTAB.
+            String[] parts = mode == Mode.ACCEPTABLE ? line.strip().split("[ \t]+", -1) : line.split(" ", -1);
             if (parts.length != 3) {
                 throw c.fail("request line is not method SP target SP version: " + quote(line));
             }

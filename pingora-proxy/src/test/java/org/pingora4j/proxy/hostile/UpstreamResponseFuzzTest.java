@@ -25,9 +25,9 @@ final class UpstreamResponseFuzzTest {
 
     @Test
     void theClientGetsOneFramedResponseOrAnErrorAndNothingLeaksIntoTheNextRequest() throws Exception {
-        long seed = Long.getLong("fuzz.seed", RequestFuzzTest.DEFAULT_SEED);
-        int iterations = Integer.getInteger("fuzz.iterations", 800);
-        System.out.printf("response fuzz: seed=%d iterations=%d (override: -Dfuzz.seed, -Dfuzz.iterations)%n", seed, iterations);
+        FuzzRun fuzz = FuzzRun.of("response fuzz", 800);
+        long seed = fuzz.seed();
+        int iterations = fuzz.iterations();
         Violations violations = new Violations();
         Map<String, Reply> plans = new ConcurrentHashMap<>();
         int clean = 0;
@@ -41,7 +41,7 @@ final class UpstreamResponseFuzzTest {
              HostileFixture proxy = new HostileFixture(origin, options, Duration.ofSeconds(1))) {
             origin.responder((request, n) -> plans.getOrDefault(request.target(), Reply.ok("unplanned " + request.target())));
             for (int i = 0; i < iterations; i++) {
-                SplittableRandom rnd = new SplittableRandom(seed + i * 0x9E3779B97F4A7C15L);
+                SplittableRandom rnd = fuzz.random(i);
                 ResponseMutator.Planned planned = ResponseMutator.response(rnd);
                 byte[] bytes = planned.bytes();
                 StrictHttp.Result strict = StrictHttp.response(bytes, 0, bytes.length, false, planned.closeAfter());
