@@ -2,6 +2,10 @@ package org.pingora4j.proxy.hostile;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +24,10 @@ final class Violations {
         return byKind.values().stream().mapToInt(List::size).sum();
     }
 
-    /** Fails with a count per kind and the first two examples of each. */
+    /**
+     * Fails with a count per kind and the first two examples of each; every violation goes to
+     * {@code target/hostile-fuzz/<run>.txt}.
+     */
     void failIfAny(String run) {
         if (byKind.isEmpty()) {
             return;
@@ -31,6 +38,19 @@ final class Violations {
             s.append("\n\n== ").append(kind);
             details.stream().limit(2).forEach(d -> s.append("\n  - ").append(d));
         });
+        Path report = Path.of("target", "hostile-fuzz", run.replaceAll("[^A-Za-z0-9]+", "-") + ".txt");
+        StringBuilder all = new StringBuilder(s.toString().replaceAll("(?s)\n\n==.*", ""));
+        byKind.forEach((kind, details) -> {
+            all.append("\n\n== ").append(kind);
+            details.forEach(d -> all.append("\n  - ").append(d));
+        });
+        try {
+            Files.createDirectories(report.getParent());
+            Files.writeString(report, all, StandardCharsets.ISO_8859_1);
+            s.append("\n\nEvery violation: ").append(report.toAbsolutePath());
+        } catch (IOException e) {
+            s.append("\n\n(could not write ").append(report).append(": ").append(e).append(')');
+        }
         System.out.println(s);
         fail(s.toString());
     }
