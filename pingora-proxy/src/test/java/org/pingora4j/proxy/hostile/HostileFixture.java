@@ -35,10 +35,6 @@ final class HostileFixture implements AutoCloseable {
         return service.boundAddresses().get(0).getPort();
     }
 
-    ProxyService<Void> service() {
-        return service;
-    }
-
     /** Stops the proxy and closes every connection it holds, upstream ones included. Idempotent. */
     void stop() {
         if (closed) {

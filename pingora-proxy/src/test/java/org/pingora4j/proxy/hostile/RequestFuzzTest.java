@@ -23,6 +23,12 @@ import org.pingora4j.proxy.hostile.StrictHttp.Message;
  * of the requests a strict parser finds in the client's original bytes (same method, target and
  * body), the client got exactly one correctly framed response per forwarded request (the origin's),
  * then at most one error response and the close -- nothing smuggled, nothing extra, nothing lost.
+ * A request belongs to the iteration during which it reached the origin (iterations run one after
+ * the other), and must carry that client connection's port, which the proxy adds.
+ *
+ * <p>The reference is {@link StrictHttp.Mode#ACCEPTABLE}: RFC 9112's grammar plus only the
+ * leniencies it grants without ambiguity. Every violation is written to
+ * {@code target/hostile-fuzz/}; the failure message counts them by kind.
  *
  * <p>Reproduce with {@code -Dfuzz.seed=<seed> -Dfuzz.iterations=<n>}; iteration {@code i} uses its
  * own random derived from the seed, so a failure names the iteration to look at.
@@ -175,6 +181,11 @@ final class RequestFuzzTest {
         }
         if (kind == null && responses.size() == seen.size() + 1 && responses.get(seen.size()).status() < 400) {
             kind = "a response the origin did not send, and not an error";
+            why = String.valueOf(responses.get(seen.size()));
+        }
+        if (kind == null && responses.size() == seen.size() + 1
+                && responses.get(seen.size()).all("connection").stream().noneMatch(v -> v.equalsIgnoreCase("close"))) {
+            kind = "an error response that does not announce the close";
             why = String.valueOf(responses.get(seen.size()));
         }
         if (kind == null && responses.size() == seen.size() && seen.size() < run.reference.size()) {
