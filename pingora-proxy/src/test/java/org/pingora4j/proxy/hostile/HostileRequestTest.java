@@ -174,6 +174,15 @@ final class HostileRequestTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void hostileInput(Case c) throws Exception {
+        try {
+            exchange(c);
+        } catch (AssertionError e) {
+            // Surefire's summary shows the case's index only: name it in the message.
+            throw new AssertionError("[" + c.name() + "] " + e.getMessage(), e);
+        }
+    }
+
+    private static void exchange(Case c) throws Exception {
         List<Want> allowed = new ArrayList<>();
         allowed.add(Want.of("GET", "/legit-after"));
         try (RawOrigin origin = new RawOrigin(); HostileFixture proxy = new HostileFixture(origin)) {
