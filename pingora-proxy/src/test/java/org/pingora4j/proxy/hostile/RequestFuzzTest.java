@@ -80,6 +80,7 @@ final class RequestFuzzTest {
             }
             proxy.stop();
             origin.awaitAllEnded();
+            LeakFlush.flush();
 
             // A request belongs to the iteration during which it arrived (they run one at a time);
             // its X-Client-Port, set by the proxy, must name that iteration's connection.

@@ -113,6 +113,7 @@ final class UpstreamResponseFuzzTest {
             }
             proxy.stop();
             origin.awaitAllEnded();
+            LeakFlush.flush();
             for (RawOrigin.Conn conn : origin.connections()) {
                 if (conn.reusedAfterDirtyReply != null) {
                     violations.add("an upstream connection was reused after a response with extra bytes",
