@@ -1,0 +1,53 @@
+package org.pingora4j.proxy.hostile;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.pingora4j.core.server.Transport;
+import org.pingora4j.core.server.conf.ServerConf;
+import org.pingora4j.core.services.ServiceContext;
+import org.pingora4j.proxy.HttpServerOptions;
+import org.pingora4j.proxy.ProxyService;
+
+/** A {@link HostileProxy} service on 127.0.0.1 in front of a {@link RawOrigin}, with its own event loops. */
+final class HostileFixture implements AutoCloseable {
+
+    private final EventLoopGroup loops;
+    private final ProxyService<Void> service;
+    private boolean closed;
+
+    HostileFixture(RawOrigin origin) throws Exception {
+        this(origin, HttpServerOptions.defaults(), Duration.ofSeconds(10));
+    }
+
+    HostileFixture(RawOrigin origin, HttpServerOptions options, Duration upstreamReadTimeout) throws Exception {
+        Transport transport = Transport.best();
+        loops = new MultiThreadIoEventLoopGroup(2, transport.ioHandlerFactory());
+        service = ProxyService.builder(ServerConf.defaults(), new HostileProxy(origin.address(), upstreamReadTimeout))
+                .serverOptions(options)
+                .build();
+        service.addTcp("127.0.0.1:0");
+        service.start(new ServiceContext(ServerConf.defaults(), loops, transport));
+    }
+
+    int port() {
+        return service.boundAddresses().get(0).getPort();
+    }
+
+    /** Stops the proxy and closes every connection it holds, upstream ones included. Idempotent. */
+    void stop() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        service.stopAccepting();
+        service.shutdown();
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}
