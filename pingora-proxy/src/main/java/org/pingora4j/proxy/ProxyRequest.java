@@ -535,7 +535,7 @@ final class ProxyRequest<C> {
 
     /** The final response is about to go out; a client still waiting for 100 Continue then loses its connection. */
     private void forgoContinue() {
-        if (body.forgoContinue()) {
+        if (requestHasBody && body.forgoContinue()) {
             response.closeAfter();
         }
     }

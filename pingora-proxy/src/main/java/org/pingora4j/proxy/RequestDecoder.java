@@ -1,6 +1,17 @@
 package org.pingora4j.proxy;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import java.util.List;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 
@@ -14,8 +25,20 @@ import io.netty.handler.codec.http.HttpRequestDecoder;
  * defaults can be changed JVM-wide by system properties ({@code io.netty.handler.codec.http.
  * defaultStrictLineParsing}, {@code ...rfc9112TransferEncoding}): a library elsewhere in the
  * process must not be able to weaken the proxy's parsing.
+ *
+ * <p>Three leniencies of Netty's are closed here, each a place where the proxy would read a byte
+ * stream differently from a strict parser in front of it: it skips any control bytes before a
+ * request line (only empty lines, CRLF, may precede one: RFC 9112 §2.2); it keeps the first of
+ * several {@code Content-Length} fields of an HTTP/1.0 request; and it reads the version
+ * case-insensitively. Not thread-safe: one per connection, like every decoder.
  */
 final class RequestDecoder extends HttpRequestDecoder {
+
+    private static final AsciiString CONTENT_LENGTH = HttpHeaderNames.CONTENT_LENGTH;
+
+    private boolean atMessageStart = true;
+    private boolean refused;
+    private boolean contentLengthSeen;
 
     RequestDecoder(HttpServerOptions options) {
         super(new HttpDecoderConfig()
@@ -26,6 +49,127 @@ final class RequestDecoder extends HttpRequestDecoder {
                 .setAllowDuplicateContentLengths(false)
                 .setValidateHeaders(true)
                 .setChunkedSupported(true));
+    }
+
+    /**
+     * Netty reads the version case-insensitively and builds a version from any {@code X/m.n}; a
+     * parser behind the proxy may not. Only the exact {@code HTTP/1.1} and {@code HTTP/1.0} are
+     * proxied: another well-formed version is refused with 505, anything else with 400.
+     */
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+        if (refused) {
+            buffer.skipBytes(buffer.readableBytes());
+            return;
+        }
+        if (atMessageStart) {
+            int verdict = leadingBytes(buffer);
+            if (verdict == UNDECIDED) {
+                return; // wait for the byte after a CR
+            }
+            if (verdict == REFUSE) {
+                refused = true;
+                buffer.skipBytes(buffer.readableBytes());
+                HttpRequest bad = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+                bad.setDecoderResult(DecoderResult.failure(
+                        new IllegalArgumentException("bytes other than empty lines before a request line")));
+                out.add(bad);
+                return;
+            }
+        }
+        int before = out.size();
+        super.decode(ctx, buffer, out);
+        for (int i = before; i < out.size(); i++) {
+            Object decoded = out.get(i);
+            if (decoded instanceof HttpRequest) {
+                atMessageStart = false;
+            }
+            if (decoded instanceof LastHttpContent) {
+                atMessageStart = true;
+            }
+        }
+    }
+
+    private static final int ACCEPT = 0;
+    private static final int UNDECIDED = 1;
+    private static final int REFUSE = 2;
+
+    /** Judges the bytes before a request line: CRLF pairs, then a token character. */
+    private static int leadingBytes(ByteBuf buffer) {
+        int i = buffer.readerIndex();
+        int end = buffer.writerIndex();
+        while (i < end) {
+            byte b = buffer.getByte(i);
+            if (b != '\r') {
+                return b > ' ' && b < 0x7f ? ACCEPT : REFUSE;
+            }
+            if (i + 1 == end) {
+                return UNDECIDED;
+            }
+            if (buffer.getByte(i + 1) != '\n') {
+                return REFUSE;
+            }
+            i += 2;
+        }
+        return ACCEPT;
+    }
+
+    /*
+     * Netty splits the request line at any run of SP, HTAB, VT, FF or CR; RFC 9112 §3 allows
+     * exactly one SP between method, target and version. "GET\r /x" or "PUT\u000b /x" would be one
+     * request to the proxy and none to a strict parser before it.
+     */
+    @Override
+    protected String splitFirstWordInitialLine(byte[] line, int start, int length) {
+        requireOneSpaceAfter(line, start + length);
+        return super.splitFirstWordInitialLine(line, start, length);
+    }
+
+    @Override
+    protected String splitSecondWordInitialLine(byte[] line, int start, int length) {
+        requireOneSpaceAfter(line, start + length);
+        return super.splitSecondWordInitialLine(line, start, length);
+    }
+
+    private static void requireOneSpaceAfter(byte[] line, int at) {
+        if (at + 1 >= line.length || line[at] != ' ' || line[at + 1] == ' ' || line[at + 1] < ' ') {
+            throw new IllegalArgumentException("the parts of the request line must be separated by exactly one space");
+        }
+    }
+
+    @Override
+    protected AsciiString splitHeaderName(byte[] sb, int start, int length) {
+        AsciiString name = super.splitHeaderName(sb, start, length);
+        if (CONTENT_LENGTH.contentEqualsIgnoreCase(name)) {
+            if (contentLengthSeen) {
+                throw new IllegalArgumentException("more than one Content-Length field");
+            }
+            contentLengthSeen = true;
+        }
+        return name;
+    }
+
+    @Override
+    protected HttpMessage createMessage(String[] initialLine) throws Exception {
+        contentLengthSeen = false;
+        String version = initialLine[2];
+        if (!version.equals("HTTP/1.1") && !version.equals("HTTP/1.0")) {
+            if (version.length() == 8 && version.startsWith("HTTP/") && Character.isDigit(version.charAt(5))
+                    && version.charAt(6) == '.' && Character.isDigit(version.charAt(7))) {
+                throw new UnsupportedVersionException(version);
+            }
+            throw new IllegalArgumentException("invalid HTTP version \"" + version + "\"");
+        }
+        return super.createMessage(initialLine);
+    }
+
+    /** A well-formed HTTP version other than 1.0 and 1.1: answered with 505. */
+    static final class UnsupportedVersionException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        UnsupportedVersionException(String version) {
+            super("unsupported HTTP version " + version);
+        }
     }
 
     @Override

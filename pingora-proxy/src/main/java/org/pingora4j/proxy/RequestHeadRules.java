@@ -72,6 +72,9 @@ final class RequestHeadRules {
     }
 
     private static Rejection decoderFailure(Throwable cause, HttpVersion version) {
+        if (cause instanceof RequestDecoder.UnsupportedVersionException) {
+            return new Rejection(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, cause.getMessage());
+        }
         if (cause instanceof TooLongHttpHeaderException) {
             return new Rejection(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, String.valueOf(cause));
         }
@@ -130,6 +133,14 @@ final class RequestHeadRules {
             return new Rejection(HttpResponseStatus.BAD_REQUEST, "Host \"" + hosts.get(0) + "\"");
         }
         String uri = request.uri();
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c <= ' ' || c >= 0x7f) {
+                // RFC 3986: a target is visible ASCII; a CTL, space or raw non-ASCII byte is read
+                // differently by different parsers (Netty decodes bytes as ISO-8859-1).
+                return new Rejection(HttpResponseStatus.BAD_REQUEST, "a control, space or non-ASCII byte in the target");
+            }
+        }
         if (uri.startsWith("/")) {
             return null;
         }

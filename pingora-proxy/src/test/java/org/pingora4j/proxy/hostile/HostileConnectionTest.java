@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.pingora4j.core.testing.ManualClock;
 import org.pingora4j.proxy.HttpServerOptions;
 import org.pingora4j.proxy.hostile.RawOrigin.Want;
 import org.pingora4j.proxy.hostile.StrictHttp.Message;
@@ -18,41 +16,39 @@ import org.pingora4j.proxy.hostile.StrictHttp.Message;
 final class HostileConnectionTest {
 
     /**
-     * Slowloris on the head: header lines trickled forever must not hold the connection. FOR THE
-     * LEAD: the proxy has no injectable clock, so this relies on a small real timeout (the
-     * keep-alive timeout, which today also bounds the wait for a whole request head) and waits,
-     * bounded, for the close itself. If a dedicated head timeout is added to
-     * {@link HttpServerOptions}, point this test at it.
+     * Slowloris on the head: header lines trickled in must not hold the connection. The proxy's
+     * clock is moved by hand, 15 s per line: the wait for a whole head is bounded by the keep-alive
+     * timeout (60 s), however steadily the bytes come.
      */
     @Test
     void aHeadTrickledForeverIsCutOff() throws Exception {
-        HttpServerOptions options = HttpServerOptions.builder().keepaliveTimeout(Duration.ofMillis(300)).build();
-        ScheduledExecutorService trickler = Executors.newSingleThreadScheduledExecutor();
+        ManualClock clock = new ManualClock();
         try (RawOrigin origin = new RawOrigin();
-             HostileFixture proxy = new HostileFixture(origin, options, Duration.ofSeconds(10));
+             HostileFixture proxy = new HostileFixture(origin, HttpServerOptions.defaults(), Duration.ofSeconds(10), clock);
              RawClient client = new RawClient(proxy.port())) {
             client.send("GET /legit HTTP/1.1\r\nHost: x\r\n");
-            AtomicInteger lines = new AtomicInteger();
-            // Pacing, not waiting: one more header line every 20 ms, for as long as the socket takes it.
-            trickler.scheduleAtFixedRate(() -> {
+            int lines = 0;
+            boolean closed = false;
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            // One more header line per 15 s of server time, for as long as the proxy takes them.
+            while (!closed && System.nanoTime() - giveUp < 0) {
                 try {
-                    client.send("X-Slow-" + lines.incrementAndGet() + ": y\r\n");
-                } catch (IOException e) {
-                    throw new IllegalStateException("closed", e); // ends the schedule
+                    client.send("X-Slow-" + lines++ + ": y\r\n");
+                } catch (IOException closedUnderUs) {
+                    // cut off while still trickling
                 }
-            }, 0, 20, TimeUnit.MILLISECONDS);
-            assertTrue(client.readToEnd(), "the proxy closed the trickling connection within 10 s: " + client.received());
-            assertTrue(lines.get() > 0, "the head was still trickling");
+                clock.advance(Duration.ofSeconds(15));
+                closed = client.closedWithin(20);
+            }
+            assertTrue(closed, "the proxy closed the trickling connection: " + client.received());
+            assertTrue(lines >= 4, "it was cut off by the clock, after a minute of trickling: " + lines);
             String got = client.received();
             assertTrue(got.startsWith("\"\"") || got.startsWith("\"HTTP/1.1 408 "), "nothing, or a 408: " + got);
-            trickler.shutdownNow();
             try (RawClient after = new RawClient(proxy.port())) {
                 assertEquals(200, after.send("GET /legit-after HTTP/1.1\r\nHost: x\r\n\r\n").expectResponse(false).status());
             }
             proxy.stop();
             origin.assertNoSmuggledRequest(Want.of("GET", "/legit-after"));
-        } finally {
-            trickler.shutdownNow();
         }
     }
 

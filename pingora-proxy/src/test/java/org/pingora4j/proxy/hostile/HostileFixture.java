@@ -3,6 +3,7 @@ package org.pingora4j.proxy.hostile;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.time.Duration;
+import org.pingora4j.core.testing.ManualClock;
 import java.util.concurrent.TimeUnit;
 import org.pingora4j.core.server.Transport;
 import org.pingora4j.core.server.conf.ServerConf;
@@ -22,11 +23,19 @@ final class HostileFixture implements AutoCloseable {
     }
 
     HostileFixture(RawOrigin origin, HttpServerOptions options, Duration upstreamReadTimeout) throws Exception {
+        this(origin, options, upstreamReadTimeout, null);
+    }
+
+    /** With {@code clock} (if not null) driving the proxy's client-side timeouts. */
+    HostileFixture(RawOrigin origin, HttpServerOptions options, Duration upstreamReadTimeout, ManualClock clock) throws Exception {
         Transport transport = Transport.best();
         loops = new MultiThreadIoEventLoopGroup(2, transport.ioHandlerFactory());
-        service = ProxyService.builder(ServerConf.defaults(), new HostileProxy(origin.address(), upstreamReadTimeout))
-                .serverOptions(options)
-                .build();
+        ProxyService.Builder<Void> builder = ProxyService.builder(ServerConf.defaults(), new HostileProxy(origin.address(), upstreamReadTimeout))
+                .serverOptions(options);
+        if (clock != null) {
+            builder.clock(clock, clock);
+        }
+        service = builder.build();
         service.addTcp("127.0.0.1:0");
         service.start(new ServiceContext(ServerConf.defaults(), loops, transport));
     }

@@ -120,6 +120,21 @@ final class RawClient implements AutoCloseable {
         return m;
     }
 
+    /** Reads what arrives within {@code millis}; returns whether the proxy has closed the connection. */
+    boolean closedWithin(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        try {
+            while (!eof) {
+                fill();
+            }
+        } catch (SocketTimeoutException notYet) {
+            // still open
+        } finally {
+            socket.setSoTimeout(10_000);
+        }
+        return eof;
+    }
+
     /** Reads until the proxy closes; true if it did, false if the read failed (a reset counts as closed). */
     boolean readToEnd() throws IOException {
         try {

@@ -476,6 +476,12 @@ final class StrictHttp {
                     throw new FailSignal("bad chunk size line " + quote(line), lineStart);
                 }
                 String ext = line.substring(end);
+                if (mode != Mode.STRICT && ext.matches("[ \\t]*;[\\t\\x20-\\x7e]*")) {
+                    // Reading a client: the proxy (Netty) ignores what follows ';' on a chunk-size line
+                    // and never forwards extensions, so a malformed extension it accepts cannot be read
+                    // differently downstream. Control bytes in it are still refused.
+                    ext = "";
+                }
                 if (!ext.isEmpty() && !ext.matches("([ \\t]*;[ \\t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+"
                         + "([ \\t]*=[ \\t]*([!#$%&'*+.^_`|~0-9A-Za-z-]+|\"[^\"\\\\\\x00-\\x08\\x0a-\\x1f\\x7f]*\"))?)+")) {
                     throw new FailSignal("bad chunk extension " + quote(ext), lineStart);

@@ -45,6 +45,32 @@ final class ResponseDecoder extends HttpResponseDecoder {
         return super.isContentAlwaysEmpty(msg);
     }
 
+    /**
+     * Netty accepts any number as a status and any {@code X/m.n} version; the proxy would forward
+     * them as a status line its client cannot parse. RFC 9112 §4: {@code HTTP/1.x}, then a
+     * three-digit status from 100 to 599, then a reason phrase without control characters.
+     */
+    @Override
+    protected HttpMessage createMessage(String[] initialLine) {
+        String version = initialLine[0];
+        String status = initialLine[1];
+        if (!version.equals("HTTP/1.1") && !version.equals("HTTP/1.0")) {
+            throw new IllegalArgumentException("invalid HTTP version in the status line: \"" + version + "\"");
+        }
+        if (status.length() != 3 || status.charAt(0) < '1' || status.charAt(0) > '5'
+                || !Character.isDigit(status.charAt(1)) || !Character.isDigit(status.charAt(2))) {
+            throw new IllegalArgumentException("invalid status code \"" + status + "\"");
+        }
+        String reason = initialLine[2];
+        for (int i = 0; i < reason.length(); i++) {
+            char c = reason.charAt(i);
+            if ((c < ' ' && c != '\t') || c == 0x7f) {
+                throw new IllegalArgumentException("a control character in the reason phrase");
+            }
+        }
+        return super.createMessage(initialLine);
+    }
+
     @Override
     protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
         throw new IllegalArgumentException("a response with both Content-Length and Transfer-Encoding");
