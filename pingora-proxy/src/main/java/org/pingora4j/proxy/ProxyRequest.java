@@ -4,23 +4,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.pingora4j.core.connectors.http.Http1ClientSession;
 import org.pingora4j.core.connectors.http.HttpConnector;
@@ -86,6 +77,7 @@ final class ProxyRequest<C> {
     private long upstreamBodyLeft;
 
     private final DownstreamResponse response;
+    private final RequestLoop requestLoop;
     private boolean finished;
 
     ProxyRequest(ProxyService<C> service, DownstreamConnection<C> downstream, HttpRequest request) {
@@ -103,6 +95,7 @@ final class ProxyRequest<C> {
         boolean keepAlive = HttpUtil.isKeepAlive(request) && !options.keepaliveTimeout().isZero()
                 && (options.keepaliveRequestLimit() == 0 || downstream.requests() < options.keepaliveRequestLimit());
         this.response = new DownstreamResponse(downstream, request, keepAlive);
+        this.requestLoop = new RequestLoop(loop, connector, this, bug -> failFinal(PhaseResults.internal(phase, bug)));
     }
 
     boolean isHead() {
@@ -154,7 +147,7 @@ final class ProxyRequest<C> {
             failFinal(PhaseResults.asError(e, "newCtx"));
             return;
         }
-        onLoop(PhaseResults.call(() -> proxy.requestFilter(session, ctx)), (responded, error) -> {
+        requestLoop.then(PhaseResults.call(() -> proxy.requestFilter(session, ctx)), (responded, error) -> {
             if (error != null) {
                 failFinal(PhaseResults.asError(error, "request_filter"));
             } else if (Boolean.TRUE.equals(responded) || session.responseWritten()) {
@@ -172,13 +165,13 @@ final class ProxyRequest<C> {
                     "requestFilter said it responded but wrote no response", null));
             return;
         }
-        onLoop(ownResponse, (v, error) -> finish(error == null ? null : PhaseResults.asError(error, "request_filter")));
+        requestLoop.then(ownResponse, (v, error) -> finish(error == null ? null : PhaseResults.asError(error, "request_filter")));
     }
 
     private void attempt() {
         int id = ++attemptId;
         phase = "upstream_peer";
-        onLoop(PhaseResults.call(() -> proxy.upstreamPeer(session, ctx)), (chosen, error) -> {
+        requestLoop.then(PhaseResults.call(() -> proxy.upstreamPeer(session, ctx)), (chosen, error) -> {
             if (stale(id)) {
                 return;
             }
@@ -194,7 +187,7 @@ final class ProxyRequest<C> {
             phase = "connect";
             CompletableFuture<Http1ClientSession> connecting = freshConnectionNext
                     ? connector.newHttpSession(chosen, loop) : connector.getHttpSession(chosen, loop);
-            onLoop(connecting, (got, connectError) -> {
+            requestLoop.then(connecting, (got, connectError) -> {
                 if (stale(id)) {
                     if (got != null) {
                         connector.releaseHttpSession(got);
@@ -274,7 +267,7 @@ final class ProxyRequest<C> {
     // ---- request body ---------------------------------------------------------------------------
 
     private void pumpRequestBody(int id, Http1ClientSession exchange) {
-        onLoop(body.next(), (chunk, error) -> {
+        requestLoop.then(body.next(), (chunk, error) -> {
             if (stale(id) || upstream != exchange) {
                 // The attempt ended, or the upstream answered in full before taking the whole body:
                 // the rest of the body stays with the client (the connection closes after the response).
@@ -380,7 +373,7 @@ final class ProxyRequest<C> {
                 // The upstream exchange is over: give the connection back before the client sees the
                 // end of the response, so that the client's next request finds it in the pool.
                 upstream = null;
-                onLoop(connector.releaseHttpSession(exchange), (pooled, releaseError) -> {
+                requestLoop.then(connector.releaseHttpSession(exchange), (pooled, releaseError) -> {
                     if (stale(id)) {
                         data.release();
                         return;
@@ -401,7 +394,7 @@ final class ProxyRequest<C> {
             failFinal(e);
             return;
         }
-        write.addListener(f -> onLoop(() -> {
+        write.addListener(f -> requestLoop.run(() -> {
             if (stale(id)) {
                 return;
             }
@@ -487,7 +480,7 @@ final class ProxyRequest<C> {
             finish(e);
             return;
         }
-        onLoop(PhaseResults.call(() -> proxy.failToProxy(session, e, ctx)), (status, error) -> {
+        requestLoop.then(PhaseResults.call(() -> proxy.failToProxy(session, e, ctx)), (status, error) -> {
             if (error != null) {
                 logger.warn("failToProxy failed", error);
                 downstream.close();
@@ -495,7 +488,7 @@ final class ProxyRequest<C> {
             session.setErrorStatus(status == null ? 0 : status);
             CompletableFuture<Void> ownResponse = response.own();
             if (ownResponse != null) {
-                onLoop(ownResponse, (v, writeError) -> finish(e));
+                requestLoop.then(ownResponse, (v, writeError) -> finish(e));
             } else {
                 finish(e);
             }
@@ -546,7 +539,7 @@ final class ProxyRequest<C> {
      * that arrives after the attempt was abandoned is dropped (and released if reference counted).
      */
     private <T> void onAttempt(int id, CompletionStage<T> stage, String stepName, Consumer<T> next) {
-        onLoop(stage, (value, error) -> {
+        requestLoop.then(stage, (value, error) -> {
             if (stale(id)) {
                 ReferenceCountUtil.release(value);
                 return;
@@ -559,50 +552,8 @@ final class ProxyRequest<C> {
         });
     }
 
-    /**
-     * Runs {@code then} on the request's loop once {@code stage} completes; never throws across it.
-     * If the loop is shut down, what the stage produced is given back instead (a session to the
-     * connector, a buffer freed), since nothing will run to take it.
-     */
-    private <T> void onLoop(CompletionStage<T> stage, BiConsumer<T, Throwable> then) {
-        stage.whenComplete((value, error) -> {
-            if (!onLoop(() -> then.accept(value, error))) {
-                discard(value);
-            }
-        });
+    @Override
+    public String toString() {
+        return request.method() + " " + request.uri();
     }
-
-    private void discard(Object value) {
-        if (value instanceof Http1ClientSession orphan) {
-            connector.releaseHttpSession(orphan);
-        } else if (value instanceof ClientBody.Chunk chunk) {
-            chunk.data().release();
-        } else {
-            ReferenceCountUtil.release(value);
-        }
-    }
-
-    /** Runs {@code work} on the request's loop; returns false if the loop is shut down and will not. */
-    private boolean onLoop(Runnable work) {
-        Runnable guarded = () -> {
-            try {
-                work.run();
-            } catch (RuntimeException | Error e) {
-                logger.error("Bug in the proxy request state machine ({} {})", request.method(), request.uri(), e);
-                failFinal(PhaseResults.internal(phase, e));
-            }
-        };
-        if (loop.inEventLoop()) {
-            guarded.run();
-            return true;
-        }
-        try {
-            loop.execute(guarded);
-            return true;
-        } catch (RejectedExecutionException e) {
-            logger.debug("Event loop shut down under {} {}", request.method(), request.uri());
-            return false;
-        }
-    }
-
 }

@@ -1,6 +1,5 @@
 package org.pingora4j.proxy.hostile;
 
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -118,8 +117,12 @@ final class RequestFuzzTest {
             }
             System.out.printf("request fuzz: %d connections, %d requests a strict parser accepts, %d forwarded, %d violations%n",
                     runs.size(), accepted, forwarded, violations.count());
+            // A run that forwards nothing, or everything, exercised only one side of the invariant.
+            long refused = runs.stream().filter(r -> r.responses.stream().anyMatch(m -> m.status() >= 400)).count();
+            org.junit.jupiter.api.Assertions.assertTrue(forwarded > 0 && refused > 0,
+                    "the mutations produced both requests to forward (" + forwarded + ") and ones to refuse (" + refused + ")");
         }
-        violations.failIfAny("request fuzz, seed " + seed);
+        violations.assertNone("request fuzz, seed " + seed);
     }
 
     private static void exchange(int port, Iteration run) throws IOException {

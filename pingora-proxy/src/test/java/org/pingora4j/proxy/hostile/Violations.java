@@ -28,7 +28,7 @@ final class Violations {
      * Fails with a count per kind and the first two examples of each; every violation goes to
      * {@code target/hostile-fuzz/<run>.txt}.
      */
-    void failIfAny(String run) {
+    void assertNone(String run) {
         if (byKind.isEmpty()) {
             return;
         }

@@ -3,9 +3,6 @@ package org.pingora4j.core.connectors.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.PrematureChannelClosureException;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -16,17 +13,13 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLException;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
 import org.pingora4j.core.error.RetryType;
@@ -195,25 +188,6 @@ public final class Http1ClientSession {
         return null;
     }
 
-    /** Why the final response head itself forbids reuse, or null. */
-    private String reuseVeto(HttpResponse head) {
-        if (head.status().code() == 101) {
-            return "connection upgraded";
-        }
-        if (!HttpUtil.isKeepAlive(head)) {
-            return head.protocolVersion().equals(HttpVersion.HTTP_1_0)
-                    ? "HTTP/1.0 response without keep-alive" : "response said Connection: close";
-        }
-        if (head.protocolVersion().equals(HttpVersion.HTTP_1_0)
-                && head.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
-            return "HTTP/1.0 response with Transfer-Encoding";
-        }
-        if (isCloseDelimited(head)) {
-            return "close-delimited response body";
-        }
-        return null;
-    }
-
     // ---- package-private, for the connector and the pipeline -------------------------------------
 
     boolean requestStarted() {
@@ -257,7 +231,7 @@ public final class Http1ClientSession {
         cancelReadTimer();
         if (message.decoderResult().isFailure()) {
             ReferenceCountUtil.release(message);
-            fail(decodeError(message.decoderResult().cause()));
+            fail(UpstreamReadErrors.decode(message.decoderResult().cause(), retryBeforeResponse(), connection.peer));
             return;
         }
         if (failure != null || released || responseDone) {
@@ -276,7 +250,7 @@ public final class Http1ClientSession {
                 keepAlive = KeepAliveHeader.parse(head.headers());
                 // Judged now, from the head as the upstream sent it: callers may change the head
                 // they get (a proxy forwards it), which must not change what the connection is.
-                responseReuseVeto = reuseVeto(head);
+                responseReuseVeto = ReuseVeto.of(head, headRequest);
             }
         } else if (message instanceof LastHttpContent && interimPending) {
             // The empty end of an informational response: nothing for the caller.
@@ -307,24 +281,8 @@ public final class Http1ClientSession {
     }
 
     void onError(Throwable cause) {
-        if (failure != null) {
-            return;
-        }
-        // SslHandler reports a bad record or an alert wrapped in a DecoderException: that is TLS,
-        // not a malformed HTTP response.
-        if (cause instanceof DecoderException && cause.getCause() instanceof SSLException ssl) {
-            cause = ssl;
-        }
-        if (cause instanceof DecoderException) {
-            fail(decodeError(cause.getCause() != null ? cause.getCause() : cause));
-        } else if (cause instanceof SSLException) {
-            // As pingora: a TLS error is not safe to retry.
-            fail(PingoraException.upstream(ErrorType.READ_ERROR, RetryType.NO, "TLS error (" + connection.peer + ")", cause));
-        } else if (cause instanceof IOException) {
-            fail(PingoraException.upstream(ErrorType.READ_ERROR, retryBeforeResponse(),
-                    "read failed (" + connection.peer + ", " + describeConnection() + ")", cause));
-        } else {
-            fail(PingoraException.upstream(ErrorType.UNKNOWN_ERROR, RetryType.NO, "upstream pipeline error (" + connection.peer + ")", cause));
+        if (failure == null) {
+            fail(UpstreamReadErrors.classify(cause, retryBeforeResponse(), connection.peer, describeConnection()));
         }
     }
 
@@ -587,22 +545,6 @@ public final class Http1ClientSession {
         return anyResponseByte ? RetryType.NO : RetryType.REUSED_ONLY;
     }
 
-    private PingoraException decodeError(Throwable cause) {
-        if (cause instanceof PrematureChannelClosureException) {
-            return PingoraException.upstream(ErrorType.CONNECTION_CLOSED, retryBeforeResponse(),
-                    "upstream closed the connection mid-response (" + connection.peer + ")", cause);
-        }
-        ErrorType type = cause instanceof TooLongFrameException ? ErrorType.INVALID_HTTP_HEADER : ErrorType.H1_ERROR;
-        return PingoraException.upstream(type, RetryType.NO, "invalid response (" + connection.peer + ")", cause);
-    }
-
-    private boolean isCloseDelimited(HttpResponse head) {
-        int code = head.status().code();
-        if (headRequest || code == 204 || code == 304 || (code >= 100 && code < 200)) {
-            return false;
-        }
-        return !HttpUtil.isContentLengthSet(head) && !HttpUtil.isTransferEncodingChunked(head);
-    }
 
     private String describeConnection() {
         return (digest.reused() ? "reused" : "new") + " connection, request " + digest.requestNumber();

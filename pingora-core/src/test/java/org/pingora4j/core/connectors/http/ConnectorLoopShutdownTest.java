@@ -2,8 +2,8 @@ package org.pingora4j.core.connectors.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -80,7 +80,7 @@ final class ConnectorLoopShutdownTest {
             assertEquals(ErrorType.INTERNAL_ERROR, e.type());
             assertEquals(0, body.refCnt(), "the rejected write released its buffer");
             assertFalse(ConnectorFixture.await(connector.releaseHttpSession(session)), "not pooled");
-            assertFalse(session.connection().channel.isOpen());
+            assertTrue(session.connection().channel.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS), "the channel was closed");
         } finally {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
         }

@@ -1,0 +1,79 @@
+package org.pingora4j.proxy;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.pingora4j.core.connectors.http.Http1ClientSession;
+import org.pingora4j.core.connectors.http.HttpConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a request's continuations run: on its client connection's event loop, so that its state
+ * needs no locks, and never throwing across the loop. A continuation that throws is a bug in the
+ * state machine: it is logged and handed to {@code onBug}, which ends the request. If the loop was
+ * shut down (the server is stopping), what a stage produced is given back instead of being lost: a
+ * session to the connector, a buffer freed.
+ */
+final class RequestLoop {
+
+    private static final Logger logger = LoggerFactory.getLogger(ProxyRequest.class);
+
+    private final EventLoop loop;
+    private final HttpConnector connector;
+    private final Object request;
+    private final Consumer<Throwable> onBug;
+
+    /** {@code request} names the request in logs. */
+    RequestLoop(EventLoop loop, HttpConnector connector, Object request, Consumer<Throwable> onBug) {
+        this.loop = loop;
+        this.connector = connector;
+        this.request = request;
+        this.onBug = onBug;
+    }
+
+    /** Runs {@code then} on the loop once {@code stage} completes. */
+    <T> void then(CompletionStage<T> stage, BiConsumer<T, Throwable> then) {
+        stage.whenComplete((value, error) -> {
+            if (!run(() -> then.accept(value, error))) {
+                discard(value);
+            }
+        });
+    }
+
+    /** Runs {@code work} on the loop; returns false if the loop is shut down and will not. */
+    boolean run(Runnable work) {
+        Runnable guarded = () -> {
+            try {
+                work.run();
+            } catch (RuntimeException | Error e) {
+                logger.error("Bug in the proxy request state machine ({})", request, e);
+                onBug.accept(e);
+            }
+        };
+        if (loop.inEventLoop()) {
+            guarded.run();
+            return true;
+        }
+        try {
+            loop.execute(guarded);
+            return true;
+        } catch (RejectedExecutionException e) {
+            logger.debug("Event loop shut down under {}", request);
+            return false;
+        }
+    }
+
+    private void discard(Object value) {
+        if (value instanceof Http1ClientSession orphan) {
+            connector.releaseHttpSession(orphan);
+        } else if (value instanceof ClientBody.Chunk chunk) {
+            chunk.data().release();
+        } else {
+            ReferenceCountUtil.release(value);
+        }
+    }
+}
