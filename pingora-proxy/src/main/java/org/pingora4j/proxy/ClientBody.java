@@ -37,6 +37,7 @@ final class ClientBody {
     private boolean done;
     private boolean lost;
     private boolean continueSent;
+    private boolean released;
 
     ClientBody(DownstreamConnection<?> downstream, HttpRequest request) {
         this.downstream = downstream;
@@ -94,8 +95,9 @@ final class ClientBody {
         return waiting;
     }
 
-    /** Frees the buffered copies. */
+    /** Frees the buffered copies; a read still pending then frees what it brings. */
     void release() {
+        released = true;
         retryBuffer.release();
     }
 
@@ -112,6 +114,15 @@ final class ClientBody {
         boolean last = content instanceof LastHttpContent;
         if (last) {
             done = true;
+        }
+        if (released) {
+            // The request ended (an early answer, a failure) while this read was out.
+            content.release();
+            if (waiting != null) {
+                waiting.completeExceptionally(PingoraException.internal(ErrorType.INTERNAL_ERROR,
+                        "the request ended while its body was being read", null));
+            }
+            return;
         }
         ByteBuf data = content.content();
         retryBuffer.append(data);
