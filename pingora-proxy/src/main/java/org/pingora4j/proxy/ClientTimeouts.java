@@ -78,14 +78,10 @@ final class ClientTimeouts {
         bodyRead = NONE;
     }
 
-    /** A write started or made progress while writes are pending: it must progress again within {@code timeout}. */
+    /** Writes are pending: look at them again in {@code timeout}. */
     void writePending(Duration timeout) {
         write = deadline(timeout);
         arm(write);
-    }
-
-    void writesDone() {
-        write = NONE;
     }
 
     /** Draining an unread request body must end within {@code timeout}. */

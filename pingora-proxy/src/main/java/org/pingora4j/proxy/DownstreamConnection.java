@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.PrematureChannelClosureException;
@@ -50,8 +51,8 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
     private CompletableFuture<HttpObject> waiter;
     private boolean readPending;
     private ClientTimeouts timeouts;
-    private int pendingWrites;
-    private final ChannelFutureListener writeDone = f -> writeDone();
+    private boolean watchingWrites;
+    private long pendingAtLastLook;
     private boolean draining;
     private boolean lingering;
     private ProxyRequest<C> current;
@@ -256,8 +257,20 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void writeTimedOut() {
-        logger.debug("Closing client connection {}: a write made no progress within {}",
-                channel.remoteAddress(), service.serverOptions().writeTimeout());
+        ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
+        long pending = outbound == null ? 0 : outbound.totalPendingWriteBytes();
+        if (pending == 0) {
+            watchingWrites = false; // everything written: nothing to watch until the next write
+            return;
+        }
+        if (pending != pendingAtLastLook) {
+            // The client took bytes since the last look (or this is the first): give it another period.
+            pendingAtLastLook = pending;
+            timeouts.writePending(service.serverOptions().writeTimeout());
+            return;
+        }
+        logger.debug("Closing client connection {}: {} bytes waited a whole write timeout ({}) for the client to read",
+                channel.remoteAddress(), pending, service.serverOptions().writeTimeout());
         channel.close();
     }
 
@@ -327,20 +340,18 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
 
     // ---- writing and finishing ------------------------------------------------------------------
 
-    /** Writes {@code message} to the client and flushes; the future completes when it reached the socket. */
+    /**
+     * Writes {@code message} to the client and flushes; the future completes when it reached the
+     * socket. The write timer is armed once, not per write: when it fires, the bytes still waiting
+     * in the channel say whether the client read anything meanwhile.
+     */
     ChannelFuture write(HttpObject message) {
-        if (pendingWrites++ == 0) {
+        if (!watchingWrites) {
+            watchingWrites = true;
+            pendingAtLastLook = -1;
             timeouts.writePending(service.serverOptions().writeTimeout());
         }
-        return channel.writeAndFlush(message).addListener(writeDone);
-    }
-
-    private void writeDone() {
-        if (--pendingWrites == 0) {
-            timeouts.writesDone();
-        } else {
-            timeouts.writePending(service.serverOptions().writeTimeout());
-        }
+        return channel.writeAndFlush(message);
     }
 
     /** Closes the connection if no request is being served (graceful shutdown). On the loop. */

@@ -147,12 +147,12 @@ final class DownstreamResponse {
             keepAlive = false;
             throw e;
         }
-        if (!last) {
-            return downstream.write(new DefaultHttpContent(data));
-        }
-        ChannelFuture write = downstream.write(new DefaultLastHttpContent(data));
-        write.addListener(f -> done = f.isSuccess());
-        return write;
+        return downstream.write(last ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data));
+    }
+
+    /** The last piece of the upstream's body reached the client's socket. */
+    void written() {
+        done = true;
     }
 
     /** Returns the failure a failed write to the client is reported as. */

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * How a proxy service reports requests that failed or were refused, so that what is normal under
  * load does not flood the log: a client that leaves mid-response is counted and logged at DEBUG
- * (bursty clients do it hundreds of times a minute), and refused malformed requests are logged at
- * most once a second, with the number left out. Failures of the upstream or the proxy itself are
+ * (bursty clients do it hundreds of times a minute), and requests refused for the client's fault
+ * (malformed, too slow) are logged at most once a second, with the number left out. Failures of the upstream or the proxy itself are
  * logged at ERROR, each once. Shared by the service's event loops: counters are {@link LongAdder}s,
  * and the once-a-second gate is one compare-and-set on a deadline.
  */
@@ -30,19 +30,25 @@ final class FailureLog {
     private final AtomicLong nextRejectionLine = new AtomicLong(System.nanoTime());
     private final AtomicLong rejectedUnlogged = new AtomicLong();
 
-    /** Reports a request that ended with {@code error}. */
-    void requestFailed(PingoraException error, int status, int retries, String phase, HttpPeer peer, HttpRequest request) {
-        if (error.source() == ErrorSource.DOWNSTREAM && status == 0) {
-            clientGone.increment();
-            logger.debug("Client left: {}, phase: {}, peer: {}, request: {} {}",
-                    error.getMessage(), phase, peer, request.method(), request.uri());
+    /** Reports a request that ended with {@code error}, answered with {@code status} (0: not answered). */
+    void requestFailed(PingoraException error, int status, int retries, String phase, HttpPeer peer, HttpRequest request,
+                       SocketAddress client) {
+        if (error.source() == ErrorSource.DOWNSTREAM) {
+            if (status == 0) {
+                clientGone.increment();
+                logger.debug("Client left: {}, phase: {}, peer: {}, request: {} {}",
+                        error.getMessage(), phase, peer, request.method(), request.uri());
+            } else {
+                // The client's own fault (a malformed or stalled body): as common as refused heads.
+                requestRejected(client, status, error.getMessage());
+            }
             return;
         }
         logger.error("Fail to proxy: {}, status: {}, tries: {}, phase: {}, peer: {}, request: {} {}",
                 error.getMessage(), status, retries + 1, phase, peer, request.method(), request.uri());
     }
 
-    /** Reports a request refused before any phase ran (malformed, or not proxied). */
+    /** Reports a request refused for the client's fault: malformed, too slow, or not proxied. */
     void requestRejected(SocketAddress client, int status, String why) {
         rejected.increment();
         long now = System.nanoTime();
@@ -65,7 +71,7 @@ final class FailureLog {
         return clientGone.sum();
     }
 
-    /** Returns how many requests were refused before any phase ran. */
+    /** Returns how many requests were refused for the client's fault. */
     long rejected() {
         return rejected.sum();
     }

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
+import java.util.Iterator;
 import java.util.List;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
@@ -142,16 +143,17 @@ final class Framing {
     }
 
     private static long declaredLength(HttpHeaders headers, String message) {
-        List<String> values = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
-        if (values.isEmpty()) {
+        Iterator<String> values = headers.valueStringIterator(HttpHeaderNames.CONTENT_LENGTH);
+        if (!values.hasNext()) {
             return 0;
         }
-        String value = values.get(0).trim();
-        if (values.size() == 1 && !value.isEmpty() && value.length() <= 18 && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return Long.parseLong(value);
+        String value = values.next();
+        long length = values.hasNext() ? -1 : RequestHeadRules.decimalLength(value);
+        if (length < 0) {
+            throw PingoraException.internal(ErrorType.INVALID_HTTP_HEADER, "a filter left " + message
+                    + " with Content-Length " + headers.getAll(HttpHeaderNames.CONTENT_LENGTH) + ", which is not one number", null);
         }
-        throw PingoraException.internal(ErrorType.INVALID_HTTP_HEADER,
-                "a filter left " + message + " with Content-Length " + values + ", which is not one number", null);
+        return length;
     }
 
     private static PingoraException lengthMismatch(String message, String how) {

@@ -401,6 +401,7 @@ final class ProxyRequest<C> {
             if (!f.isSuccess()) {
                 failFinal(DownstreamResponse.clientWriteFailed(f.cause()));
             } else if (last) {
+                response.written();
                 finish(null);
             } else {
                 pumpResponseBody(id, exchange);
@@ -503,7 +504,8 @@ final class ProxyRequest<C> {
         attemptId++;
         body.release();
         if (error != null) {
-            service.failures().requestFailed(error, session.errorStatus(), retries, phase, peer, request);
+            service.failures().requestFailed(error, session.errorStatus(), retries, phase, peer, request,
+                    downstream.channel().remoteAddress());
         }
         try {
             proxy.logging(session, error, ctx);

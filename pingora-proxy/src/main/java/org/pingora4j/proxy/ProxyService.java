@@ -100,7 +100,10 @@ public final class ProxyService<C> extends ListeningService {
         return failures.clientGone();
     }
 
-    /** Returns how many requests were refused as malformed or not proxied, before any phase ran. */
+    /**
+     * Returns how many requests were refused for the client's fault: a malformed or unsupported head
+     * (before any phase ran), a malformed body, or a stalled upload (408).
+     */
     public long requestsRejected() {
         return failures.rejected();
     }

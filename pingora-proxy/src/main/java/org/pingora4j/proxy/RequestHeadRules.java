@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.TransferEncodingNotAllowedException;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -96,41 +97,49 @@ final class RequestHeadRules {
      * decoder framed the body already; a head that another parser could frame differently is refused.
      */
     private static Rejection checkFraming(HttpHeaders headers, HttpVersion version) {
-        List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        List<String> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
-        if (!codings.isEmpty()) {
+        boolean hasLength = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
+        if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
             if (version.minorVersion() == 0) {
                 // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means the framing is faulty.
                 return new Rejection(HttpResponseStatus.BAD_REQUEST, "Transfer-Encoding in an HTTP/1.0 request");
             }
-            if (!lengths.isEmpty()) {
+            if (hasLength) {
                 return new Rejection(HttpResponseStatus.BAD_REQUEST, "both Content-Length and Transfer-Encoding");
             }
+            List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
             if (codings.size() != 1 || !codings.get(0).trim().equalsIgnoreCase("chunked")) {
                 return new Rejection(HttpResponseStatus.NOT_IMPLEMENTED,
                         "Transfer-Encoding " + String.join(", ", codings) + " (only chunked is supported)");
             }
             return null;
         }
+        if (!hasLength) {
+            return null;
+        }
+        List<String> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
         if (lengths.size() > 1) {
             return new Rejection(HttpResponseStatus.BAD_REQUEST, "more than one Content-Length");
         }
-        if (lengths.size() == 1 && !isDecimalLength(lengths.get(0))) {
+        if (decimalLength(lengths.get(0)) < 0) {
             return new Rejection(HttpResponseStatus.BAD_REQUEST, "Content-Length \"" + lengths.get(0) + "\"");
         }
         return null;
     }
 
     private static Rejection checkTarget(HttpRequest request, HttpVersion version) {
-        List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1) {
-            return new Rejection(HttpResponseStatus.BAD_REQUEST, "more than one Host");
-        }
-        if (hosts.isEmpty() && version.minorVersion() == 1) {
-            return new Rejection(HttpResponseStatus.BAD_REQUEST, "no Host in an HTTP/1.1 request");
-        }
-        if (hosts.size() == 1 && !isAuthority(hosts.get(0), 0, hosts.get(0).length(), true)) {
-            return new Rejection(HttpResponseStatus.BAD_REQUEST, "Host \"" + hosts.get(0) + "\"");
+        Iterator<String> hosts = request.headers().valueStringIterator(HttpHeaderNames.HOST);
+        if (!hosts.hasNext()) {
+            if (version.minorVersion() == 1) {
+                return new Rejection(HttpResponseStatus.BAD_REQUEST, "no Host in an HTTP/1.1 request");
+            }
+        } else {
+            String host = hosts.next();
+            if (hosts.hasNext()) {
+                return new Rejection(HttpResponseStatus.BAD_REQUEST, "more than one Host");
+            }
+            if (!isAuthority(host, 0, host.length(), true)) {
+                return new Rejection(HttpResponseStatus.BAD_REQUEST, "Host \"" + host + "\"");
+            }
         }
         String uri = request.uri();
         for (int i = 0; i < uri.length(); i++) {
@@ -179,18 +188,19 @@ final class RequestHeadRules {
         return uri.length();
     }
 
-    private static boolean isDecimalLength(String value) {
+    /** Returns the value of a Content-Length field that is plain decimal digits, else -1. */
+    static long decimalLength(String value) {
         String v = value.trim();
         if (v.isEmpty() || v.length() > 18) {
-            return false;
+            return -1;
         }
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);
             if (c < '0' || c > '9') {
-                return false;
+                return -1;
             }
         }
-        return true;
+        return Long.parseLong(v);
     }
 
     /**

@@ -132,6 +132,10 @@ final class ProxyConnectionTest {
                 HttpResponse<String> next = fixture.get("/small");
                 assertEquals("hello", next.body());
                 assertEquals(2, origin.accepted(), "the half-read upstream connection was not reused");
+                // Counted as a client that left (logged at DEBUG), not as a failure to proxy.
+                Await.until("the client's leaving was counted", java.time.Duration.ofSeconds(10),
+                        () -> fixture.service.clientsGone() > 0);
+                assertEquals(1, fixture.service.clientsGone());
             }
         }
     }

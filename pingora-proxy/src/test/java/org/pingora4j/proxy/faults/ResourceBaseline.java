@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntSupplier;
 import java.util.stream.Stream;
+import org.pingora4j.proxy.Await;
 import org.pingora4j.pool.PoolStats;
 import org.pingora4j.proxy.ProxyService;
 

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.pingora4j.proxy.Await;
 import org.pingora4j.core.testing.LeakCheckExtension;
 
 /** The resource accounting can fail: each kind of leftover it claims to catch makes it throw. */

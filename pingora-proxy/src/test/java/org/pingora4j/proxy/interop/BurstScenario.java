@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.pingora4j.proxy.Await;
 import org.pingora4j.core.connectors.http.ConnectorStats;
 
 /**

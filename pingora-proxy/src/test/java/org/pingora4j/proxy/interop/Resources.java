@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.Stream;
+import org.pingora4j.proxy.Await;
 import org.pingora4j.pool.PoolStats;
 
 /**

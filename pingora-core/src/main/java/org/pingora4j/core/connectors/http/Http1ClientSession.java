@@ -219,7 +219,10 @@ public final class Http1ClientSession {
         released = true;
         cancelReadTimer();
         releaseInbound();
-        failWaiters(new IllegalStateException("the session was released while a read was pending"));
+        if (headerWaiter != null || bodyWaiter != null) {
+            // Built only when someone waits: an exception's stack trace costs more than the rest of a release.
+            failWaiters(new IllegalStateException("the session was released while a read was pending"));
+        }
         return true;
     }
 
