@@ -346,12 +346,27 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
      * in the channel say whether the client read anything meanwhile.
      */
     ChannelFuture write(HttpObject message) {
+        watchWrites();
+        return channel.writeAndFlush(message);
+    }
+
+    /** Writes {@code message} without flushing: the next {@link #write} or {@link #flush} sends it. */
+    void writeWithoutFlush(HttpObject message) {
+        watchWrites();
+        channel.write(message, channel.voidPromise());
+    }
+
+    /** Sends what {@link #writeWithoutFlush} left in the channel. */
+    void flush() {
+        channel.flush();
+    }
+
+    private void watchWrites() {
         if (!watchingWrites) {
             watchingWrites = true;
             pendingAtLastLook = -1;
             timeouts.writePending(service.serverOptions().writeTimeout());
         }
-        return channel.writeAndFlush(message);
     }
 
     /** Closes the connection if no request is being served (graceful shutdown). On the loop. */
@@ -361,8 +376,12 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
         }
     }
 
-    /** Closes the connection, e.g. when a response cannot be completed. */
+    /**
+     * Closes the connection, e.g. when a response cannot be completed. What was written goes out
+     * first: a client that got a head and part of a body knows the response was cut short.
+     */
     void close() {
+        channel.flush();
         channel.close();
     }
 

@@ -114,7 +114,8 @@ final class DownstreamResponse {
 
     /**
      * Frames and writes the head of the upstream's response, after the filters ran, adding a
-     * {@code Via} entry for {@code via} unless it is null.
+     * {@code Via} entry for {@code via} unless it is null. The head is not flushed: the caller
+     * flushes it with the first piece of the body, or on its own if that piece is not at hand.
      *
      * @throws PingoraException if a filter left a head that cannot be framed
      */
@@ -174,7 +175,8 @@ final class DownstreamResponse {
         noBody = head || code == 204 || code == 304 || code < 200;
         bodyLeft = length;
         started = true;
-        downstream.write(response);
+        // Not flushed: the body's first write carries the head out with it, in one send.
+        downstream.writeWithoutFlush(response);
     }
 
     private boolean isHttp10() {

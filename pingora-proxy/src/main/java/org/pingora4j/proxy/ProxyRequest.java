@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
@@ -357,7 +358,12 @@ final class ProxyRequest<C> {
     }
 
     private void pumpResponseBody(int id, Http1ClientSession exchange) {
-        onAttempt(id, exchange.readResponseBody(), "read_response_body", content -> {
+        CompletableFuture<HttpContent> next = exchange.readResponseBody();
+        if (!next.isDone()) {
+            // Nothing of the body at hand: whatever waits in the channel (the head) goes out now.
+            downstream.flush();
+        }
+        onAttempt(id, next, "read_response_body", content -> {
             boolean last = content instanceof LastHttpContent;
             ByteBuf data;
             try {
