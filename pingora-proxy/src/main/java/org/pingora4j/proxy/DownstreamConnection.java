@@ -24,6 +24,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
 import org.slf4j.Logger;
@@ -52,6 +53,8 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
     private boolean readPending;
     private ClientTimeouts timeouts;
     private boolean watchingWrites;
+    private boolean flushScheduled;
+    private final Runnable flushTask = this::flushPending;
     private long pendingAtLastLook;
     private boolean draining;
     private boolean lingering;
@@ -350,14 +353,32 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
         return channel.writeAndFlush(message);
     }
 
-    /** Writes {@code message} without flushing: the next {@link #write} or {@link #flush} sends it. */
+    /** Writes {@code message} without flushing: the next {@link #write} or {@link #flushSoon} sends it. */
     void writeWithoutFlush(HttpObject message) {
         watchWrites();
         channel.write(message, channel.voidPromise());
     }
 
-    /** Sends what {@link #writeWithoutFlush} left in the channel. */
-    void flush() {
+    /**
+     * Sends what {@link #writeWithoutFlush} left in the channel once the loop finished what it is
+     * doing now. An upstream's response head is decoded, and handed on, before the body that came in
+     * the same read: waiting for the end of that read lets the body's first write take the head
+     * along, in one send instead of two.
+     */
+    void flushSoon() {
+        if (flushScheduled) {
+            return;
+        }
+        flushScheduled = true;
+        try {
+            loop.execute(flushTask);
+        } catch (RejectedExecutionException e) {
+            flushTask.run();
+        }
+    }
+
+    private void flushPending() {
+        flushScheduled = false;
         channel.flush();
     }
 

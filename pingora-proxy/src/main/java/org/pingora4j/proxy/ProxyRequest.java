@@ -360,8 +360,8 @@ final class ProxyRequest<C> {
     private void pumpResponseBody(int id, Http1ClientSession exchange) {
         CompletableFuture<HttpContent> next = exchange.readResponseBody();
         if (!next.isDone()) {
-            // Nothing of the body at hand: whatever waits in the channel (the head) goes out now.
-            downstream.flush();
+            // Nothing of the body at hand yet: the head goes out at the end of this read at the latest.
+            downstream.flushSoon();
         }
         onAttempt(id, next, "read_response_body", content -> {
             boolean last = content instanceof LastHttpContent;
