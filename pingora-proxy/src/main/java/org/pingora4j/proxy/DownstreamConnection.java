@@ -35,14 +35,24 @@ import org.slf4j.LoggerFactory;
  * hands each to a {@link ProxyRequest}, and keeps the connection alive between them. Mirrors the
  * keep-alive loop of pingora's {@code HttpServerApp} and {@code process_new_http}.
  *
- * <p>Reads only on demand (auto-read is off), so a request body flows no faster than the upstream
- * takes it. A malformed request head gets 400 (431 for a header section too large, 414 for a request
- * line too long) and the connection is closed: after a framing error the byte stream cannot be
- * trusted (request smuggling). Confined to the channel's event loop.
+ * <p>Reads as bytes arrive, and stops while too much waits unread, so a request body flows no
+ * faster than the upstream takes it and memory per connection stays bounded. A request head that
+ * breaks {@link RequestHeadRules} is answered (400, 414, 431, 501, 505) and the connection is
+ * closed: after a framing error the byte stream cannot be trusted (request smuggling). Confined to
+ * the channel's event loop.
  */
 final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter implements ClientTimeouts.Expiry {
 
     private static final Logger logger = LoggerFactory.getLogger(DownstreamConnection.class);
+
+    /*
+     * Back-pressure on the client: decoded parts wait in `inbound` until the request takes them
+     * (body chunks are at most 8 KiB each). Reading stops at PAUSE_AT waiting parts and resumes at
+     * RESUME_AT, so a connection holds at most about 128 KiB, and the epoll interest changes only
+     * while a client sends faster than the proxy forwards, never per request.
+     */
+    private static final int PAUSE_AT = 16;
+    private static final int RESUME_AT = 4;
 
     private final ProxyService<C> service;
     private final boolean tls;
@@ -50,7 +60,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
     private Channel channel;
     private EventLoop loop;
     private CompletableFuture<HttpObject> waiter;
-    private boolean readPending;
+    private boolean paused;
     private ClientTimeouts timeouts;
     private boolean watchingWrites;
     private boolean flushScheduled;
@@ -93,6 +103,8 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
         channel = ctx.channel();
         loop = channel.eventLoop();
         timeouts = new ClientTimeouts(loop, service.ticker(), service.scheduler(), this);
+        // Read as bytes come (no epoll_ctl per request); a backlog pauses it, see demand().
+        channel.config().setAutoRead(true);
         service.connectionOpened(this);
         awaitRequest();
         ctx.fireChannelActive();
@@ -105,16 +117,20 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
             return;
         }
         inbound.add(object);
+        if (!paused && inbound.size() >= PAUSE_AT) {
+            // Nobody takes what the client sends (a body the upstream is slow to accept, a flood of
+            // pipelined requests): stop reading until the backlog is down to RESUME_AT.
+            paused = true;
+            channel.config().setAutoRead(false);
+        }
         deliver();
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (lingering) {
-            channel.read();
-            return;
+            return; // what it read was dropped in channelRead; auto-read goes on until the client closes
         }
-        readPending = false;
         deliver();
         demand();
     }
@@ -157,6 +173,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
         }
         HttpObject queued = inbound.poll();
         if (queued != null) {
+            demand();
             return CompletableFuture.completedFuture(queued);
         }
         waiter = new CompletableFuture<>();
@@ -192,15 +209,16 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
             waiter = null;
             timeouts.bodyArrived();
             w.complete(inbound.poll());
+            demand();
         }
     }
 
+    /** Resumes reading once a paused connection's backlog is small again. */
     private void demand() {
-        if (waiter == null || readPending || closed || !inbound.isEmpty()) {
-            return;
+        if (paused && !closed && inbound.size() <= RESUME_AT) {
+            paused = false;
+            channel.config().setAutoRead(true);
         }
-        readPending = true;
-        channel.read();
     }
 
     private void releaseInbound() {
@@ -331,7 +349,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
         if (channel instanceof DuplexChannel duplex) {
             duplex.shutdownOutput().addListener(f -> {
                 if (f.isSuccess()) {
-                    channel.read();
+                    channel.config().setAutoRead(true);
                 } else {
                     channel.close();
                 }
