@@ -75,17 +75,34 @@ public final class HttpPeer {
         this.groupKey = GroupKey.of(reuseKey.hash64(), reuseKey);
     }
 
+    /** This peer with other options; keeps the pool key when the options that make it are equal. */
+    private HttpPeer(HttpPeer base, PeerOptions options) {
+        if (options == null) {
+            throw new NullPointerException("options");
+        }
+        this.host = base.host;
+        this.port = base.port;
+        this.tls = base.tls;
+        this.sni = base.sni;
+        this.options = options;
+        ReuseKey key = ReuseKey.of(host, port, tls, sni, options);
+        // Timeouts and socket tuning are not in the key: changing only them (the usual case, once
+        // per request) needs no new hash.
+        this.reuseKey = key.equals(base.reuseKey) ? base.reuseKey : key;
+        this.groupKey = this.reuseKey == base.reuseKey ? base.groupKey : GroupKey.of(key.hash64(), key);
+    }
+
     /**
      * Returns this peer with options changed by {@code change}, the Java form of pingora's
      * {@code get_mut_peer_options()}.
      */
     public HttpPeer withOptions(UnaryOperator<PeerOptions.Builder> change) {
-        return new HttpPeer(host, port, tls, sni, change.apply(options.toBuilder()).build());
+        return new HttpPeer(this, change.apply(options.toBuilder()).build());
     }
 
     /** Returns this peer with {@code options}. */
     public HttpPeer withOptions(PeerOptions newOptions) {
-        return new HttpPeer(host, port, tls, sni, newOptions);
+        return new HttpPeer(this, newOptions);
     }
 
     /** Returns the host name or IP literal, lower-cased. */
