@@ -9,42 +9,57 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.util.concurrent.CompletableFuture;
-import org.pingora4j.core.error.ErrorType;
-import org.pingora4j.core.error.PingoraException;
+
+/*
+ * Design note.
+ *
+ * Push, with the client connection as the source: while a try is attached and its upstream can
+ * take more, the client connection hands each decoded part here as it reads it (no future per
+ * chunk), and it goes straight to the try's Sink; the end of each client read flushes the sink,
+ * so the upstream gets one write per read, not one per part. When the upstream cannot take more
+ * (its outbound buffer above the high water mark), the sink says so, parts wait in the client
+ * connection, which stops reading once 16 wait; the sink's writability event starts the flow
+ * again. Between tries (a failed try, the next connecting) nothing is attached, so nothing is read
+ * past what waits: no part is ever lost.
+ */
 
 /**
  * The body of one client request, read from the client once and handed to each upstream try in
- * order. Every chunk read goes to the try waiting for it and, while the body is at most 64 KiB,
- * into the {@link RetryBuffer}; a retry starts its cursor at zero and replays the buffer before it
- * reads further. Answers {@code Expect: 100-continue} when the first chunk is wanted, that is, when
- * an upstream took the request head. Mirrors the retry buffering of pingora's server session.
+ * order. Every part read goes to the try it is read for and, while the body is at most 64 KiB,
+ * into the {@link RetryBuffer}, which a retry replays before it reads further. Answers
+ * {@code Expect: 100-continue} when a try attaches, that is, when an upstream took the request
+ * head. Mirrors the retry buffering of pingora's server session.
  *
  * <p>Confined to the request's event loop.
  */
 final class ClientBody {
 
-    /** A piece of the body and whether it is the last. */
-    record Chunk(ByteBuf data, boolean last) {
+    /** Where the current try sends the body. */
+    interface Sink {
+
+        /** Takes a piece of the body (ownership included); returns whether it can take more now. */
+        boolean write(ByteBuf data, boolean last);
+
+        /** Sends what was written so far. */
+        void flush();
     }
 
     private final DownstreamConnection<?> downstream;
     private final HttpRequest request;
     private final RetryBuffer retryBuffer = new RetryBuffer();
-    private int cursor;
-    private boolean readPending;
-    private CompletableFuture<Chunk> waiter;
+    private Sink sink;
+    private boolean sinkReady;
     private boolean done;
-    private boolean lost;
     private boolean continueSent;
     private boolean released;
 
-    ClientBody(DownstreamConnection<?> downstream, HttpRequest request) {
+    ClientBody(DownstreamConnection<?> downstream, HttpRequest request, boolean hasBody) {
         this.downstream = downstream;
         this.request = request;
+        this.done = !hasBody;
     }
 
-    /** Returns whether the client sent the whole body. */
+    /** Returns whether the client sent the whole body (true at once for a request without one). */
     boolean done() {
         return done;
     }
@@ -54,33 +69,67 @@ final class ClientBody {
         return retryBuffer.truncated();
     }
 
-    /** Starts a new try: it gets the body from the beginning. */
-    void restart() {
-        cursor = 0;
-        waiter = null;
-    }
-
-    /** Returns the next chunk for the current try: replayed from the buffer, else read from the client. */
-    CompletableFuture<Chunk> next() {
-        if (lost) {
-            return CompletableFuture.failedFuture(PingoraException.internal(ErrorType.INTERNAL_ERROR,
-                    "part of the request body arrived between two tries and could not be kept", null));
+    /**
+     * A try takes the body from the beginning: what was read for earlier tries is replayed from the
+     * buffer, then the rest flows from the client. Not called after the buffer was truncated (such
+     * a request is not retried).
+     */
+    void attach(Sink target) {
+        sink = target;
+        sinkReady = true;
+        sendContinueIfExpected();
+        int count = retryBuffer.count();
+        for (int i = 0; i < count && sink == target; i++) {
+            boolean last = done && i == count - 1;
+            sinkReady = target.write(retryBuffer.chunk(i), last);
         }
-        if (!retryBuffer.truncated() && cursor < retryBuffer.count()) {
-            ByteBuf replayed = retryBuffer.chunk(cursor++);
-            return CompletableFuture.completedFuture(new Chunk(replayed, done && cursor == retryBuffer.count()));
+        if (sink != target) {
+            return; // the replay failed the try
         }
         if (done) {
-            return CompletableFuture.completedFuture(new Chunk(Unpooled.EMPTY_BUFFER, true));
+            if (count == 0) {
+                target.write(Unpooled.EMPTY_BUFFER, true); // the end of a body that was all replayed empty
+            }
+            return;
         }
-        CompletableFuture<Chunk> waiting = new CompletableFuture<>();
-        waiter = waiting;
-        if (!readPending) {
-            readPending = true;
-            sendContinueIfExpected();
-            downstream.readBody().whenComplete(this::onRead);
+        downstream.readBody(this); // flushes the head, the replay and what waited, in one write
+    }
+
+    /** The try is over (ended, failed, or answered before taking the whole body): stop feeding it. */
+    void detach() {
+        sink = null;
+        downstream.readBody(null);
+    }
+
+    /** Returns whether a part can go to the current try now; otherwise it waits in the client connection. */
+    boolean wantsPart() {
+        return sink != null && sinkReady && !done && !released;
+    }
+
+    /** The try's upstream can take more again. */
+    void sinkWritable(Sink target) {
+        if (sink == target && !sinkReady) {
+            sinkReady = true;
+            downstream.readBody(this);
         }
-        return waiting;
+    }
+
+    /** A part read from the client, while {@link #wantsPart()}; takes ownership. */
+    void onPart(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            done = true;
+        }
+        ByteBuf data = content.content();
+        retryBuffer.append(data);
+        sinkReady = sink.write(data, last);
+    }
+
+    /** The client connection finished a read: what it produced goes upstream in one write. */
+    void readComplete() {
+        if (sink != null) {
+            sink.flush();
+        }
     }
 
     /**
@@ -95,53 +144,17 @@ final class ClientBody {
         return waiting;
     }
 
-    /** Frees the buffered copies; a read still pending then frees what it brings. */
+    /** Frees the buffered copies; the body stops flowing. */
     void release() {
         released = true;
+        if (sink != null) {
+            detach();
+        }
         retryBuffer.release();
     }
 
-    private void onRead(HttpContent content, Throwable error) {
-        readPending = false;
-        CompletableFuture<Chunk> waiting = waiter;
-        waiter = null;
-        if (error != null) {
-            if (waiting != null) {
-                waiting.completeExceptionally(error);
-            }
-            return;
-        }
-        boolean last = content instanceof LastHttpContent;
-        if (last) {
-            done = true;
-        }
-        if (released) {
-            // The request ended (an early answer, a failure) while this read was out.
-            content.release();
-            if (waiting != null) {
-                waiting.completeExceptionally(PingoraException.internal(ErrorType.INTERNAL_ERROR,
-                        "the request ended while its body was being read", null));
-            }
-            return;
-        }
-        ByteBuf data = content.content();
-        retryBuffer.append(data);
-        if (waiting == null) {
-            // No try is waiting (one failed, the next is connecting): the retry buffer keeps it.
-            if (retryBuffer.truncated()) {
-                lost = true;
-            }
-            data.release();
-            return;
-        }
-        if (!retryBuffer.truncated()) {
-            cursor = retryBuffer.count();
-        }
-        waiting.complete(new Chunk(data, last));
-    }
-
     private void sendContinueIfExpected() {
-        if (!continueSent && HttpUtil.is100ContinueExpected(request)) {
+        if (!continueSent && !done && HttpUtil.is100ContinueExpected(request)) {
             continueSent = true;
             // A whole message: the encoder must see this interim response end before the final one.
             downstream.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,

@@ -22,8 +22,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
 import org.slf4j.Logger;
@@ -58,14 +56,19 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
     private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>();
     private Channel channel;
     private EventLoop loop;
-    private CompletableFuture<HttpObject> waiter;
     private boolean paused;
+    /** The current request waits for its head; otherwise parts belong to the request being served. */
+    private boolean awaitingHead;
+    /** The current request has no body: the decoder's empty end of it is dropped, not read. */
+    private boolean dropEmptyEnd;
+    /** Takes body parts as they are read, while it wants them. */
+    private ClientBody bodyReader;
+    private long drainLeft;
     private ClientTimeouts timeouts;
     private boolean watchingWrites;
-    private boolean flushScheduled;
-    private final Runnable flushTask = this::flushPending;
     private long pendingAtLastLook;
     private boolean draining;
+    private boolean drainingKeepAlive;
     private boolean lingering;
     private ProxyRequest<C> current;
     private int requests;
@@ -116,13 +119,13 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
             return;
         }
         inbound.add(object);
+        dispatch();
         if (!paused && inbound.size() >= PAUSE_AT) {
             // Nobody takes what the client sends (a body the upstream is slow to accept, a flood of
             // pipelined requests): stop reading until the backlog is down to RESUME_AT.
             paused = true;
             channel.config().setAutoRead(false);
         }
-        deliver();
     }
 
     @Override
@@ -130,8 +133,19 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
         if (lingering) {
             return; // what it read was dropped in channelRead; auto-read goes on until the client closes
         }
-        deliver();
+        ClientBody reader = bodyReader;
+        if (reader != null) {
+            reader.readComplete();
+        }
         demand();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (current != null && channel.isWritable()) {
+            current.downstreamWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
@@ -139,12 +153,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
         closed = true;
         timeouts.close();
         releaseInbound();
-        CompletableFuture<HttpObject> w = waiter;
-        waiter = null;
-        if (w != null) {
-            w.completeExceptionally(PingoraException.downstream(ErrorType.CONNECTION_CLOSED,
-                    "client closed the connection", null));
-        }
+        bodyReader = null;
         if (current != null) {
             current.downstreamClosed();
         }
@@ -158,57 +167,89 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
         ctx.close();
     }
 
-    // ---- reading --------------------------------------------------------------------------------
+    // ---- reading ----------------------------------------------------------------------------------
 
-    /** Returns the next decoded part of the request stream. */
-    CompletableFuture<HttpObject> next() {
-        assert loop.inEventLoop();
-        if (closed) {
-            return CompletableFuture.failedFuture(PingoraException.downstream(ErrorType.CONNECTION_CLOSED,
-                    "client closed the connection", null));
+    /*
+     * Every decoded part goes where the connection's state says, as it is read: a head to a new
+     * request while one is awaited; a body part to the body reader while it wants one; an unread
+     * body's parts to the drain. Anything else waits in `inbound` (a pipelined request, a body part
+     * the upstream cannot take yet), and reading pauses once too much waits.
+     */
+    private void dispatch() {
+        for (HttpObject next = inbound.peek(); next != null && !closed; next = inbound.peek()) {
+            if (dropEmptyEnd && next instanceof LastHttpContent end && !end.content().isReadable()
+                    && end.decoderResult().isSuccess()) {
+                // Comes right after the head of a request without a body; may arrive after that
+                // request was answered (by a filter, say), and must not be read as the next request.
+                inbound.poll();
+                dropEmptyEnd = false;
+                end.release();
+            } else if (awaitingHead) {
+                inbound.poll();
+                awaitingHead = false;
+                timeouts.headArrived();
+                onHeadPart(next);
+            } else if (draining) {
+                inbound.poll();
+                drainPart(next);
+            } else if (bodyReader != null && bodyReader.wantsPart()) {
+                inbound.poll();
+                HttpContent part = bodyPart(next);
+                if (part == null) {
+                    return;
+                }
+                timeouts.bodyArrived();
+                bodyReader.onPart(part);
+            } else {
+                break;
+            }
         }
-        if (waiter != null) {
-            return CompletableFuture.failedFuture(new IllegalStateException("a client read is already outstanding"));
-        }
-        HttpObject queued = inbound.poll();
-        if (queued != null) {
-            demand();
-            return CompletableFuture.completedFuture(queued);
-        }
-        waiter = new CompletableFuture<>();
-        CompletableFuture<HttpObject> w = waiter;
-        if (current != null) {
+        if (bodyReader != null && bodyReader.wantsPart() && inbound.isEmpty() && !closed) {
             timeouts.awaitBody(service.serverOptions().bodyReadTimeout());
         }
         demand();
-        return w;
     }
 
-    /** Returns the next part of the current request's body; a {@link LastHttpContent} ends it. */
-    CompletableFuture<HttpContent> readBody() {
-        return next().thenApply(object -> {
-            if (object.decoderResult().isFailure()) {
-                // A malformed body (a bad chunk size, say): the stream cannot be trusted past it, so
-                // the request fails with 400 and the connection is closed after the answer.
-                Throwable cause = object.decoderResult().cause();
-                ReferenceCountUtil.release(object);
-                throw PingoraException.downstream(ErrorType.H1_ERROR, "malformed request body", cause);
-            }
-            if (object instanceof HttpContent content) {
-                return content;
-            }
+    /** Returns {@code object} as a body part, or fails the request and returns null. */
+    private HttpContent bodyPart(HttpObject object) {
+        if (object.decoderResult().isFailure()) {
+            // A malformed body (a bad chunk size, say): the stream cannot be trusted past it, so
+            // the request fails with 400 and the connection is closed after the answer.
+            Throwable cause = object.decoderResult().cause();
             ReferenceCountUtil.release(object);
-            throw PingoraException.downstream(ErrorType.H1_ERROR, "a request head where its body was expected", null);
-        });
+            failBody(PingoraException.downstream(ErrorType.H1_ERROR, "malformed request body", cause));
+            return null;
+        }
+        if (object instanceof HttpContent content) {
+            return content;
+        }
+        ReferenceCountUtil.release(object);
+        failBody(PingoraException.downstream(ErrorType.H1_ERROR, "a request head where its body was expected", null));
+        return null;
     }
 
-    private void deliver() {
-        if (waiter != null && !inbound.isEmpty()) {
-            CompletableFuture<HttpObject> w = waiter;
-            waiter = null;
-            timeouts.bodyArrived();
-            w.complete(inbound.poll());
-            demand();
+    private void failBody(PingoraException e) {
+        bodyReader = null;
+        releaseInbound();
+        if (current != null) {
+            current.downstreamBodyFailed(e);
+        }
+    }
+
+    /**
+     * Starts (or resumes) handing the current request's body parts to {@code reader} as they are
+     * read, for as long as it {@linkplain ClientBody#wantsPart() wants them}; null stops it.
+     */
+    void readBody(ClientBody reader) {
+        assert loop.inEventLoop();
+        bodyReader = reader;
+        if (reader == null) {
+            timeouts.bodyArrived(); // not waiting for the client's body any more
+            return;
+        }
+        dispatch();
+        if (bodyReader != null) {
+            bodyReader.readComplete(); // parts that waited went out outside a read: flush them now
         }
     }
 
@@ -240,18 +281,17 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
         // The first request gets as long as a kept-alive one to arrive whole: a head that trickles
         // in (slowloris) is cut off with the wait for it.
         timeouts.awaitHead(keepalive.isZero() ? Duration.ofSeconds(60) : keepalive);
-        next().whenComplete((object, error) -> {
-            timeouts.headArrived();
-            if (error != null) {
-                return; // the connection closed while idle: nothing to answer
-            }
-            if (object instanceof HttpRequest request) {
-                onRequestHead(request);
-            } else {
-                ReferenceCountUtil.release(object);
-                badRequest(HttpResponseStatus.BAD_REQUEST, "request body without a request");
-            }
-        });
+        awaitingHead = true;
+        dispatch();
+    }
+
+    private void onHeadPart(HttpObject object) {
+        if (object instanceof HttpRequest request) {
+            onRequestHead(request);
+        } else {
+            ReferenceCountUtil.release(object);
+            badRequest(HttpResponseStatus.BAD_REQUEST, "request body without a request");
+        }
     }
 
     // ---- timeouts -------------------------------------------------------------------------------
@@ -315,6 +355,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
         RequestHeadRules.normalize(request);
         requests++;
         current = new ProxyRequest<>(service, this, request);
+        dropEmptyEnd = !current.hasBody();
         current.start();
     }
 
@@ -370,33 +411,15 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
         return channel.writeAndFlush(message);
     }
 
-    /** Writes {@code message} without flushing: the next {@link #write} or {@link #flushSoon} sends it. */
+    /** Sends what {@link #writeWithoutFlush} left in the channel. */
+    void flush() {
+        channel.flush();
+    }
+
+    /** Writes {@code message} without flushing: the next {@link #write} or {@link #flush} sends it. */
     void writeWithoutFlush(HttpObject message) {
         watchWrites();
         channel.write(message, channel.voidPromise());
-    }
-
-    /**
-     * Sends what {@link #writeWithoutFlush} left in the channel once the loop finished what it is
-     * doing now. An upstream's response head is decoded, and handed on, before the body that came in
-     * the same read: waiting for the end of that read lets the body's first write take the head
-     * along, in one send instead of two.
-     */
-    void flushSoon() {
-        if (flushScheduled) {
-            return;
-        }
-        flushScheduled = true;
-        try {
-            loop.execute(flushTask);
-        } catch (RejectedExecutionException e) {
-            flushTask.run();
-        }
-    }
-
-    private void flushPending() {
-        flushScheduled = false;
-        channel.flush();
     }
 
     private void watchWrites() {
@@ -424,12 +447,15 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
     }
 
     /**
-     * Ends the current request: the connection then waits for the next one if {@code keepAlive},
-     * after draining what is left of this request's body, and is closed otherwise.
+     * Ends the current request. If {@code keepAlive}, the connection then waits for the next one,
+     * after reading and dropping what is left of this request's body (up to {@code drainLimit}
+     * bytes, within the drain timeout, as pingora drains before reusing a client connection);
+     * otherwise, or if the body is longer, it is closed.
      */
-    void requestFinished(boolean keepAlive) {
+    void requestFinished(boolean keepAlive, boolean bodyDone, long drainLimit) {
         assert loop.inEventLoop();
         current = null;
+        bodyReader = null;
         if (closed) {
             return;
         }
@@ -437,41 +463,32 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
             closeLingering();
             return;
         }
-        awaitRequest();
-    }
-
-    /**
-     * Reads and drops the rest of the current request's body, up to {@code limit} bytes; completes
-     * with true if the body ended within the limit. Pingora drains the same way before reusing a
-     * client connection.
-     */
-    CompletableFuture<Boolean> drainBody(long limit) {
-        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        if (bodyDone) {
+            awaitRequest();
+            return;
+        }
         draining = true;
+        drainLeft = drainLimit;
         timeouts.startDrain(service.serverOptions().drainTimeout());
-        drainStep(limit, done);
-        return done.whenComplete((drained, e) -> {
-            draining = false;
-            timeouts.drainEnded();
-        });
+        dispatch();
     }
 
-    private void drainStep(long remaining, CompletableFuture<Boolean> done) {
-        readBody().whenComplete((content, error) -> {
-            if (error != null) {
-                done.complete(false);
-                return;
-            }
-            long left = remaining - content.content().readableBytes();
-            boolean last = content instanceof LastHttpContent;
-            content.release();
-            if (last) {
-                done.complete(true);
-            } else if (left < 0) {
-                done.complete(false);
-            } else {
-                drainStep(left, done);
-            }
-        });
+    private void drainPart(HttpObject object) {
+        boolean last = object instanceof LastHttpContent;
+        boolean ok = object.decoderResult().isSuccess() && object instanceof HttpContent;
+        if (ok) {
+            drainLeft -= ((HttpContent) object).content().readableBytes();
+        }
+        ReferenceCountUtil.release(object);
+        if (ok && !last && drainLeft >= 0) {
+            return;
+        }
+        draining = false;
+        timeouts.drainEnded();
+        if (ok && last) {
+            awaitRequest();
+        } else {
+            closeLingering();
+        }
     }
 }

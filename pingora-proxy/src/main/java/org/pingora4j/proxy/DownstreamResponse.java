@@ -129,7 +129,7 @@ final class DownstreamResponse {
 
     /**
      * Writes a piece of the upstream's body (taking ownership of {@code data}); the last piece ends
-     * the response.
+     * the response, is flushed, and returns its write's future; other pieces return null.
      *
      * @throws PingoraException if the body outgrew its {@code Content-Length}, or ended short of it
      */
@@ -148,7 +148,12 @@ final class DownstreamResponse {
             keepAlive = false;
             throw e;
         }
-        return downstream.write(last ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data));
+        if (last) {
+            return downstream.write(new DefaultLastHttpContent(data));
+        }
+        // Not flushed: the end of the upstream read that brought it flushes it with its siblings.
+        downstream.writeWithoutFlush(new DefaultHttpContent(data));
+        return null;
     }
 
     /** The last piece of the upstream's body reached the client's socket. */

@@ -28,6 +28,30 @@ final class PhaseResults {
         }
     }
 
+    /**
+     * Returns whether {@code stage} already completed normally, so that its continuation can run
+     * inline, without the continuation machinery (phases mostly return completed stages).
+     */
+    static boolean succeeded(CompletionStage<?> stage) {
+        CompletableFuture<?> f = completed(stage);
+        return f != null && !f.isCompletedExceptionally();
+    }
+
+    /**
+     * Returns {@code stage} as a future if it already completed, else null. A stage from
+     * {@link CompletableFuture#completedStage} is a "minimal" stage that refuses {@code isDone}; its
+     * {@code toCompletableFuture} copy answers (a stage of another kind may refuse both: null).
+     */
+    static <T> CompletableFuture<T> completed(CompletionStage<T> stage) {
+        CompletableFuture<T> f;
+        try {
+            f = stage.toCompletableFuture();
+        } catch (UnsupportedOperationException e) {
+            return null;
+        }
+        return f.isDone() ? f : null;
+    }
+
     /** Returns the PingoraException in {@code error}, or an internal error caused by it. */
     static PingoraException asError(Throwable error, String phase) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;

@@ -7,8 +7,8 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
@@ -28,18 +28,23 @@ import org.slf4j.LoggerFactory;
 /*
  * Design note.
  *
- * Concurrency: everything here runs on the client connection's event loop. Upstream futures
- * complete on the upstream connection's loop (usually the same one, thanks to pool affinity); every
- * continuation hops back here (onLoop), so the fields need no synchronisation.
+ * Concurrency: everything here runs on the client connection's event loop. The try's exchange
+ * (Http1Exchange) hops to it when the upstream connection lives on another loop, so the fields need
+ * no synchronisation.
+ *
+ * Phases: a phase's stage that is already complete (the common case) continues inline; only a
+ * phase still running goes through the continuation machinery (RequestLoop.then), and the response
+ * waits, paused, where it is meanwhile.
  *
  * Attempts: each try against an upstream has an id. Callbacks of an abandoned attempt (after an
  * error, a retry, or the end of the request) see a newer id and drop what they carry. The request
- * body is read from the client once: every chunk goes to the current attempt and, while the body is
+ * body is read from the client once: every part goes to the current attempt and, while the body is
  * at most 64 KiB, into the RetryBuffer, from which a retry replays it.
  *
- * Back-pressure: the request body pump asks the client for the next chunk only when the previous
- * one was written upstream; the response pump asks the upstream for the next chunk only when the
- * previous one was written to the client. At most one chunk per direction is in memory.
+ * Flow: both bodies are pushed, never pulled. A response part is written to the client as the
+ * upstream read decodes it, and the end of that read flushes; when the client's outbound buffer is
+ * over its high water mark, the exchange pauses (the upstream stops reading) until the client's
+ * channel is writable again. The request body flows the same way in the other direction (ClientBody).
  */
 
 /**
@@ -71,10 +76,9 @@ final class ProxyRequest<C> {
     private int retries;
     private boolean freshConnectionNext;
     private HttpPeer peer;
-    private Http1ClientSession upstream;
+    private Http1Exchange exchange;
 
     private boolean requestWriteStarted;
-    private boolean requestSentUpstream;
     private long upstreamBodyLeft;
 
     private final DownstreamResponse response;
@@ -91,7 +95,7 @@ final class ProxyRequest<C> {
         this.head = HttpMethod.HEAD.equals(request.method());
         this.requestHasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         this.session = new Session(this, new RequestHeader(request), downstream);
-        this.body = new ClientBody(downstream, request);
+        this.body = new ClientBody(downstream, request, requestHasBody);
         HttpServerOptions options = service.serverOptions();
         boolean keepAlive = HttpUtil.isKeepAlive(request) && !options.keepaliveTimeout().isZero()
                 && (options.keepaliveRequestLimit() == 0 || downstream.requests() < options.keepaliveRequestLimit());
@@ -101,6 +105,10 @@ final class ProxyRequest<C> {
 
     boolean isHead() {
         return head;
+    }
+
+    boolean hasBody() {
+        return requestHasBody;
     }
 
     private InetSocketAddress clientAddress() {
@@ -221,11 +229,11 @@ final class ProxyRequest<C> {
     }
 
     private void connected(int id, Http1ClientSession got) {
-        upstream = got;
+        Http1Exchange started = new Http1Exchange(new Attempt(id), got, connector, loop);
+        exchange = started;
         freshConnectionNext = false;
         requestWriteStarted = false;
         session.setUpstreamDigest(got.digest());
-        body.restart();
         try {
             phase = "connected_to_upstream";
             proxy.connectedToUpstream(session, got.reused(), peer, got.digest(), ctx);
@@ -236,11 +244,11 @@ final class ProxyRequest<C> {
         RequestHeader upstreamRequest = Framing.upstreamRequest(request, service.serverOptions(), clientAddress(), peer);
         phase = "upstream_request_filter";
         onAttempt(id, PhaseResults.call(() -> proxy.upstreamRequestFilter(session, upstreamRequest, ctx)),
-                "upstream_request_filter", v -> writeUpstreamRequest(id, got, upstreamRequest));
+                "upstream_request_filter", v -> sendUpstreamRequest(id, started, upstreamRequest));
     }
 
-    /** Sends the request head, framed from what the filters left, then its body; reads the response meanwhile. */
-    private void writeUpstreamRequest(int id, Http1ClientSession exchange, RequestHeader upstreamRequest) {
+    /** Sends the request head, framed from what the filters left, and its body; the response is pushed back. */
+    private void sendUpstreamRequest(int id, Http1Exchange started, RequestHeader upstreamRequest) {
         phase = "proxy";
         try {
             upstreamBodyLeft = Framing.upstreamRequestBody(upstreamRequest.headers(), requestHasBody);
@@ -252,152 +260,180 @@ final class ProxyRequest<C> {
             return;
         }
         requestWriteStarted = true;
-        onAttempt(id, exchange.writeRequestHeader(upstreamRequest.unwrap(), !requestHasBody),
-                "write_request_header", written -> {
-                    if (requestHasBody) {
-                        pumpRequestBody(id, exchange);
-                    } else {
-                        requestSentUpstream = true;
-                    }
-                });
-        if (!stale(id)) {
-            readResponseHeader(id, exchange);
+        started.start(upstreamRequest.unwrap(), requestHasBody, body);
+    }
+
+    /** What the current try's exchange reports, for as long as it is the current try. */
+    private final class Attempt implements UpstreamExchange.Events {
+
+        private final int id;
+
+        Attempt(int id) {
+            this.id = id;
+        }
+
+        @Override
+        public ByteBuf requestBodyPart(ByteBuf data, boolean last) {
+            return filterRequestBody(data, last);
+        }
+
+        @Override
+        public void responseHead(HttpResponse head) {
+            if (!stale(id)) {
+                onResponseHead(id, head);
+            } else {
+                ReferenceCountUtil.release(head);
+            }
+        }
+
+        @Override
+        public void responseBody(HttpContent content, boolean last) {
+            if (!stale(id)) {
+                onResponseBody(id, content, last);
+            } else {
+                content.release();
+            }
+        }
+
+        @Override
+        public void responseReadComplete() {
+            if (!stale(id)) {
+                downstream.flush();
+            }
+        }
+
+        @Override
+        public void failed(PingoraException error) {
+            proxyError(id, error);
         }
     }
 
     // ---- request body ---------------------------------------------------------------------------
 
-    private void pumpRequestBody(int id, Http1ClientSession exchange) {
-        requestLoop.then(body.next(), (chunk, error) -> {
-            if (stale(id) || upstream != exchange) {
-                // The attempt ended, or the upstream answered in full before taking the whole body:
-                // the rest of the body stays with the client (the connection closes after the response).
-                if (chunk != null) {
-                    chunk.data().release();
-                }
-                return;
+    /** The request body filter, then the framing the head promised; releases {@code data} if it throws. */
+    private ByteBuf filterRequestBody(ByteBuf data, boolean last) {
+        ByteBuf filtered;
+        try {
+            phase = "request_body_filter";
+            filtered = proxy.requestBodyFilter(session, data, last, ctx);
+        } catch (RuntimeException | Error e) {
+            throw PhaseResults.asError(e, phase);
+        }
+        phase = "proxy";
+        ByteBuf out = filtered == null ? Unpooled.EMPTY_BUFFER : filtered;
+        try {
+            upstreamBodyLeft = Framing.afterWrite(upstreamBodyLeft, out.readableBytes(), "the upstream request");
+            if (last) {
+                Framing.atEnd(upstreamBodyLeft, "the upstream request");
             }
-            if (error != null) {
-                proxyError(id, PhaseResults.asError(error, "read_request_body"));
-                return;
-            }
-            ByteBuf data;
-            try {
-                phase = "request_body_filter";
-                ByteBuf filtered = proxy.requestBodyFilter(session, chunk.data(), chunk.last(), ctx);
-                data = filtered == null ? Unpooled.EMPTY_BUFFER : filtered;
-            } catch (RuntimeException | Error e) {
-                proxyError(id, PhaseResults.asError(e, phase));
-                return;
-            }
-            phase = "proxy";
-            try {
-                upstreamBodyLeft = Framing.afterWrite(upstreamBodyLeft, data.readableBytes(), "the upstream request");
-                if (chunk.last()) {
-                    Framing.atEnd(upstreamBodyLeft, "the upstream request");
-                }
-            } catch (PingoraException e) {
-                data.release();
-                proxyError(id, e);
-                return;
-            }
-            onAttempt(id, exchange.writeRequestBody(data, chunk.last()), "write_request_body", v -> {
-                if (chunk.last()) {
-                    requestSentUpstream = true;
-                } else {
-                    pumpRequestBody(id, exchange);
-                }
-            });
-        });
+        } catch (PingoraException e) {
+            out.release();
+            throw e;
+        }
+        return out;
     }
 
     // ---- response -------------------------------------------------------------------------------
 
-    private void readResponseHeader(int id, Http1ClientSession exchange) {
-        onAttempt(id, exchange.readResponseHeader(), "read_response_header", upstreamResponse -> {
-            int code = upstreamResponse.status().code();
-            if (code >= 100 && code < 200) {
-                if (code == 101) {
-                    proxyError(id, PingoraException.upstream(ErrorType.H1_ERROR, RetryType.NO,
-                            "upstream switched protocols, which is not proxied (" + peer + ")", null));
-                } else {
-                    readResponseHeader(id, exchange); // interim responses stay between proxy and upstream
-                }
-                return;
+    private void onResponseHead(int id, HttpResponse upstreamResponse) {
+        if (upstreamResponse.status().code() == 101) {
+            proxyError(id, PingoraException.upstream(ErrorType.H1_ERROR, RetryType.NO,
+                    "upstream switched protocols, which is not proxied (" + peer + ")", null));
+            return;
+        }
+        // Forwarded as is: the upstream session judged its connection's reuse when the head
+        // arrived, so what the filters and the framing change here cannot affect it.
+        ResponseHeader header = new ResponseHeader(upstreamResponse);
+        HopByHop.strip(header.headers());
+        try {
+            phase = "upstream_response_filter";
+            proxy.upstreamResponseFilter(session, header, ctx);
+        } catch (RuntimeException | Error e) {
+            proxyError(id, PhaseResults.asError(e, phase));
+            return;
+        }
+        phase = "response_filter";
+        CompletionStage<Void> filtered = PhaseResults.call(() -> proxy.responseFilter(session, header, ctx));
+        if (PhaseResults.succeeded(filtered)) {
+            writeResponseHead(id, header);
+            return;
+        }
+        // The phase goes on asynchronously: the response waits where it is meanwhile.
+        exchange.pause();
+        onAttempt(id, filtered, "response_filter", v -> {
+            if (writeResponseHead(id, header)) {
+                exchange.resume();
             }
-            // Forwarded as is: the upstream session judged its connection's reuse when the head
-            // arrived, so what the filters and the framing change here cannot affect it.
-            ResponseHeader header = new ResponseHeader(upstreamResponse);
-            HopByHop.strip(header.headers());
-            try {
-                phase = "upstream_response_filter";
-                proxy.upstreamResponseFilter(session, header, ctx);
-            } catch (RuntimeException | Error e) {
-                proxyError(id, PhaseResults.asError(e, phase));
-                return;
-            }
-            phase = "response_filter";
-            onAttempt(id, PhaseResults.call(() -> proxy.responseFilter(session, header, ctx)), "response_filter", v -> {
-                phase = "proxy";
-                forgoContinue();
-                if (requestHasBody && !requestSentUpstream) {
-                    // An answer before the whole body: the rest of it is not forwarded, so the
-                    // client connection cannot be reused after it.
-                    response.closeAfter();
-                }
-                try {
-                    response.writeUpstreamHead(header.unwrap(), service.serverOptions().via(), service.isStopping());
-                } catch (PingoraException e) {
-                    proxyError(id, e);
-                    return;
-                }
-                session.setResponseHeader(header);
-                pumpResponseBody(id, exchange);
-            });
         });
     }
 
-    private void pumpResponseBody(int id, Http1ClientSession exchange) {
-        CompletableFuture<HttpContent> next = exchange.readResponseBody();
-        if (!next.isDone()) {
-            // Nothing of the body at hand yet: the head goes out at the end of this read at the latest.
-            downstream.flushSoon();
+    private boolean writeResponseHead(int id, ResponseHeader header) {
+        phase = "proxy";
+        forgoContinue();
+        if (requestHasBody && !exchange.requestEnded()) {
+            // An answer before the whole body: the rest of it is not forwarded, so the
+            // client connection cannot be reused after it.
+            response.closeAfter();
         }
-        onAttempt(id, next, "read_response_body", content -> {
-            boolean last = content instanceof LastHttpContent;
-            ByteBuf data;
-            try {
-                phase = "response_body_filter";
-                ByteBuf filtered = proxy.responseBodyFilter(session, content.content(), last, ctx);
-                data = filtered == null ? Unpooled.EMPTY_BUFFER : filtered;
-            } catch (RuntimeException | Error e) {
-                proxyError(id, PhaseResults.asError(e, phase));
-                return;
-            }
-            phase = "proxy";
-            if (last) {
-                // The upstream exchange is over: give the connection back before the client sees the
-                // end of the response, so that the client's next request finds it in the pool.
-                upstream = null;
-                requestLoop.then(connector.releaseHttpSession(exchange), (pooled, releaseError) -> {
+        try {
+            response.writeUpstreamHead(header.unwrap(), service.serverOptions().via(), service.isStopping());
+        } catch (PingoraException e) {
+            proxyError(id, e);
+            return false;
+        }
+        session.setResponseHeader(header);
+        return true;
+    }
+
+    private void onResponseBody(int id, HttpContent content, boolean last) {
+        ByteBuf data;
+        try {
+            phase = "response_body_filter";
+            ByteBuf filtered = proxy.responseBodyFilter(session, content.content(), last, ctx);
+            data = filtered == null ? Unpooled.EMPTY_BUFFER : filtered;
+        } catch (RuntimeException | Error e) {
+            proxyError(id, PhaseResults.asError(e, phase));
+            return;
+        }
+        phase = "proxy";
+        if (last) {
+            // The upstream exchange is over: give the connection back before the client sees the
+            // end of the response, so that the client's next request finds it in the pool.
+            Http1Exchange done = exchange;
+            exchange = null;
+            CompletionStage<?> released = done.release();
+            if (!PhaseResults.succeeded(released)) {
+                // Its connection lives on another loop: the end waits until it is back in the pool.
+                requestLoop.then(released, (pooled, error) -> {
                     if (stale(id)) {
                         data.release();
-                        return;
+                    } else {
+                        writeResponseBody(id, data, true);
                     }
-                    writeResponseBody(id, exchange, data, true);
                 });
                 return;
             }
-            writeResponseBody(id, exchange, data, false);
-        });
+        }
+        writeResponseBody(id, data, last);
     }
 
-    private void writeResponseBody(int id, Http1ClientSession exchange, ByteBuf data, boolean last) {
+    private void writeResponseBody(int id, ByteBuf data, boolean last) {
         ChannelFuture write;
         try {
             write = response.writeBody(data, last);
         } catch (PingoraException e) {
             failFinal(e);
+            return;
+        }
+        if (!last) {
+            if (!downstream.channel().isWritable()) {
+                // Unflushed bytes count toward the water mark: send them, and hold the response only
+                // if the client still cannot take more (downstreamWritable() resumes it).
+                downstream.flush();
+                if (!downstream.channel().isWritable()) {
+                    exchange.pause();
+                }
+            }
             return;
         }
         write.addListener(f -> requestLoop.run(() -> {
@@ -406,13 +442,23 @@ final class ProxyRequest<C> {
             }
             if (!f.isSuccess()) {
                 failFinal(DownstreamResponse.clientWriteFailed(f.cause()));
-            } else if (last) {
+            } else {
                 response.written();
                 finish(null);
-            } else {
-                pumpResponseBody(id, exchange);
             }
         }));
+    }
+
+    /** The client connection can take more again: the response flows on. */
+    void downstreamWritable() {
+        if (exchange != null && !finished) {
+            exchange.resume();
+        }
+    }
+
+    /** The request body the client sent was malformed: the try fails, and the client gets a 400. */
+    void downstreamBodyFailed(PingoraException e) {
+        failFinal(e);
     }
 
     // ---- failures -------------------------------------------------------------------------------
@@ -423,7 +469,7 @@ final class ProxyRequest<C> {
             return;
         }
         attemptId++;
-        boolean reused = upstream != null && upstream.reused();
+        boolean reused = exchange != null && exchange.session().reused();
         PingoraException e = error;
         try {
             e = proxy.errorWhileProxy(peer, session, e, ctx, reused);
@@ -438,7 +484,6 @@ final class ProxyRequest<C> {
             // The pooled connection died under us; its siblings may have died with it (an origin
             // restart, a load balancer's idle timer): try a fresh connection, not another pooled one.
             freshConnectionNext = reused;
-            body.restart();
             logger.warn("Retrying {} {} after {} on {} (try {})", request.method(), request.uri(), e.getMessage(), peer, retries);
             attempt();
         } else {
@@ -465,11 +510,12 @@ final class ProxyRequest<C> {
         failFinal(e);
     }
 
-    /** Gives the upstream session back; the connector pools its connection only if reusable. */
+    /** Ends the try; the connector pools its connection only if reusable. */
     private void releaseUpstream() {
-        if (upstream != null) {
-            connector.releaseHttpSession(upstream);
-            upstream = null;
+        if (exchange != null) {
+            Http1Exchange ended = exchange;
+            exchange = null;
+            ended.release();
         }
     }
 
@@ -520,12 +566,7 @@ final class ProxyRequest<C> {
         }
         service.requestFinished();
         boolean reuseClient = response.keepAlive() && response.done() && error == null && !service.isStopping();
-        if (!reuseClient || body.done()) {
-            downstream.requestFinished(reuseClient);
-            return;
-        }
-        downstream.drainBody(DRAIN_LIMIT).whenComplete((drained, e) ->
-                downstream.requestFinished(Boolean.TRUE.equals(drained)));
+        downstream.requestFinished(reuseClient, body.done(), DRAIN_LIMIT);
     }
 
     // ---- helpers --------------------------------------------------------------------------------

@@ -2,6 +2,9 @@ package org.pingora4j.proxy;
 
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
@@ -37,6 +40,24 @@ final class RequestLoop {
 
     /** Runs {@code then} on the loop once {@code stage} completes. */
     <T> void then(CompletionStage<T> stage, BiConsumer<T, Throwable> then) {
+        CompletableFuture<T> done = loop.inEventLoop() ? PhaseResults.completed(stage) : null;
+        if (done != null) {
+            // Already complete (the common case for a phase), and on the loop: continue inline.
+            T value = null;
+            Throwable error = null;
+            try {
+                value = done.join();
+            } catch (CompletionException | CancellationException e) {
+                error = e;
+            }
+            try {
+                then.accept(value, error);
+            } catch (RuntimeException | Error e) {
+                logger.error("Bug in the proxy request state machine ({})", request, e);
+                onBug.accept(e);
+            }
+            return;
+        }
         stage.whenComplete((value, error) -> {
             if (!run(() -> then.accept(value, error))) {
                 discard(value);
@@ -70,8 +91,6 @@ final class RequestLoop {
     private void discard(Object value) {
         if (value instanceof Http1ClientSession orphan) {
             connector.releaseHttpSession(orphan);
-        } else if (value instanceof ClientBody.Chunk chunk) {
-            chunk.data().release();
         } else {
             ReferenceCountUtil.release(value);
         }

@@ -41,10 +41,46 @@ import org.pingora4j.core.upstreams.HttpPeer;
  * what a connection the origin closed while pooled looks like, and the request can be retried on a
  * fresh one (pingora's rule).
  *
+ * <p>Two ways to drive it. <b>Pull</b>: {@link #readResponseHeader} and {@link #readResponseBody}
+ * return a future per part, and the request is written with {@link #writeRequestHeader} and
+ * {@link #writeRequestBody}. <b>Push</b>, the proxy's way (Netty's own idiom: read, write, read
+ * more): {@link #streamResponse} hands each part to a {@link ResponseListener} as the connection
+ * decodes it, reading on until the response ends or {@link #pauseResponse} is called;
+ * {@link #sendRequestHead}, {@link #sendRequestBody} and {@link #flush} write without a future
+ * each, and failures of those writes reach the listener.
+ *
  * <p>Give the session back with {@link HttpConnector#releaseHttpSession}: the connection returns to
  * the pool only if {@link #notReusableReason()} is null.
  */
 public final class Http1ClientSession {
+
+    /**
+     * Receives a response as the connection reads it (push mode). Every call comes on the session's
+     * {@linkplain #eventLoop() event loop}, in order, and none after {@link #onFailure} or after the
+     * last body part; none either once the session was released.
+     */
+    public interface ResponseListener {
+
+        /** The final response head (interim 1xx responses are skipped; a 101 arrives here). */
+        void onResponseHead(HttpResponse head);
+
+        /** A part of the body, owned by the listener from now on; {@code last} ends the response. */
+        void onResponseBody(HttpContent content, boolean last);
+
+        /** The exchange failed: the connection is closed, and nothing more arrives. */
+        void onFailure(PingoraException error);
+
+        /**
+         * The connection finished a socket read: what the parts just delivered produced can be
+         * flushed now, in one write.
+         */
+        default void onReadComplete() {
+        }
+
+        /** The connection, unwritable after a request body write, can take more (water marks). */
+        default void onWritable() {
+        }
+    }
 
     private final UpstreamConnection connection;
     private final Digest digest;
@@ -69,8 +105,13 @@ public final class Http1ClientSession {
     private boolean overRead;
     private CompletableFuture<HttpResponse> headerWaiter;
     private CompletableFuture<HttpContent> bodyWaiter;
+    private ResponseListener listener;
+    private boolean paused;
+    private boolean delivering;
     private boolean readPending;
     private ScheduledFuture<?> readTimer;
+    /** When the current read wait began, or the last response bytes came: on the loop's ticker. */
+    private long readWaitStarted;
     private PingoraException failure;
     private boolean released;
 
@@ -107,7 +148,7 @@ public final class Http1ClientSession {
      */
     public CompletableFuture<Void> writeRequestHeader(HttpRequest request, boolean endOfStream) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        onLoop(() -> doWriteHeader(request, endOfStream, done), request, done);
+        onLoop(() -> doWriteHeader(request, endOfStream, true, done), request, done);
         return done;
     }
 
@@ -118,7 +159,7 @@ public final class Http1ClientSession {
      */
     public CompletableFuture<Void> writeRequestBody(ByteBuf data, boolean endOfStream) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        onLoop(() -> doWriteBody(data, endOfStream, done), data, done);
+        onLoop(() -> doWriteBody(data, endOfStream, true, done), data, done);
         return done;
     }
 
@@ -141,6 +182,81 @@ public final class Http1ClientSession {
         CompletableFuture<HttpContent> done = new CompletableFuture<>();
         onLoop(() -> doReadBody(done), null, done);
         return done;
+    }
+
+    /**
+     * Streams the response to {@code listener} (push mode): from now on each decoded part goes to it
+     * as it arrives, and the connection reads on until the response ends, fails, or is paused. Call
+     * on the session's event loop, after the request head was sent.
+     */
+    public void streamResponse(ResponseListener listener) {
+        assert loop.inEventLoop();
+        if (this.listener != null || headerWaiter != null || bodyWaiter != null) {
+            throw new IllegalStateException("the response is already being read");
+        }
+        this.listener = listener;
+        if (failure != null) {
+            ResponseListener l = listener;
+            this.listener = null;
+            l.onFailure(failure);
+            return;
+        }
+        deliver();
+        demand();
+    }
+
+    /**
+     * Stops handing parts to the listener, and reading, until {@link #resumeResponse}: the consumer
+     * cannot take more now (a client that does not read, a phase still running). Parts already
+     * decoded wait in the session. On the session's event loop.
+     */
+    public void pauseResponse() {
+        assert loop.inEventLoop();
+        paused = true;
+    }
+
+    /** Hands on what waited, and reads on. On the session's event loop. */
+    public void resumeResponse() {
+        assert loop.inEventLoop();
+        if (!paused) {
+            return;
+        }
+        paused = false;
+        deliver();
+        demand();
+    }
+
+    /**
+     * Writes the request head (push mode), flushed only if {@code flush}; ends the request if
+     * {@code endOfStream}. A failure goes to the {@link ResponseListener}, which must already be
+     * set. On the session's event loop.
+     */
+    public void sendRequestHead(HttpRequest request, boolean endOfStream, boolean flush) {
+        assert loop.inEventLoop();
+        doWriteHeader(request, endOfStream, flush, null);
+    }
+
+    /**
+     * Writes a piece of the request body (push mode), taking ownership of {@code data}; flushed
+     * only if {@code flush}. After a write that leaves the connection {@linkplain #isWritable()
+     * unwritable}, wait for {@link ResponseListener#onWritable}. On the session's event loop.
+     */
+    public void sendRequestBody(ByteBuf data, boolean endOfStream, boolean flush) {
+        assert loop.inEventLoop();
+        doWriteBody(data, endOfStream, flush, null);
+    }
+
+    /** Sends what the push-mode writes left unflushed. On the session's event loop. */
+    public void flush() {
+        assert loop.inEventLoop();
+        if (!released && failure == null) {
+            connection.channel.flush();
+        }
+    }
+
+    /** Returns whether the connection takes writes without queueing past its high water mark. */
+    public boolean isWritable() {
+        return connection.channel.isWritable();
     }
 
     /** Returns the final response head once read, or null. */
@@ -217,6 +333,7 @@ public final class Http1ClientSession {
             return false;
         }
         released = true;
+        listener = null;
         cancelReadTimer();
         releaseInbound();
         if (headerWaiter != null || bodyWaiter != null) {
@@ -231,7 +348,7 @@ public final class Http1ClientSession {
     }
 
     void onMessage(HttpObject message) {
-        cancelReadTimer();
+        readWaitStarted = loop.ticker().nanoTime();
         if (message.decoderResult().isFailure()) {
             ReferenceCountUtil.release(message);
             fail(UpstreamReadErrors.decode(message.decoderResult().cause(), retryBeforeResponse(), connection.peer));
@@ -271,7 +388,18 @@ public final class Http1ClientSession {
     void onReadComplete() {
         readPending = false;
         deliver();
+        ResponseListener l = listener;
+        if (l != null && !paused) {
+            l.onReadComplete();
+        }
         demand();
+    }
+
+    void onWritabilityChanged() {
+        ResponseListener l = listener;
+        if (l != null && failure == null && connection.channel.isWritable()) {
+            l.onWritable();
+        }
     }
 
     void onClosed() {
@@ -296,13 +424,17 @@ public final class Http1ClientSession {
 
     // ---- the work, on the loop -------------------------------------------------------------------
 
-    private void doWriteHeader(HttpRequest request, boolean endOfStream, CompletableFuture<Void> done) {
+    private void doWriteHeader(HttpRequest request, boolean endOfStream, boolean flush, CompletableFuture<Void> done) {
         if (rejectIfUnusable(request, done)) {
             return;
         }
         if (requestStarted) {
             ReferenceCountUtil.release(request);
-            done.completeExceptionally(new IllegalStateException("the request head was already written"));
+            IllegalStateException misuse = new IllegalStateException("the request head was already written");
+            if (done == null) {
+                throw misuse;
+            }
+            done.completeExceptionally(misuse);
             return;
         }
         requestStarted = true;
@@ -312,27 +444,35 @@ public final class Http1ClientSession {
         requestEnded = endOfStream || full;
         ChannelFuture write;
         if (endOfStream && !full) {
-            connection.channel.write(request);
-            write = connection.channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            connection.channel.write(request, connection.channel.voidPromise());
+            write = send(LastHttpContent.EMPTY_LAST_CONTENT, flush);
         } else {
-            write = connection.channel.writeAndFlush(request);
+            write = send(request, flush);
         }
         track(write, done, requestEnded);
     }
 
-    private void doWriteBody(ByteBuf data, boolean endOfStream, CompletableFuture<Void> done) {
+    private void doWriteBody(ByteBuf data, boolean endOfStream, boolean flush, CompletableFuture<Void> done) {
         if (rejectIfUnusable(data, done)) {
             return;
         }
         if (!requestStarted || requestEnded) {
             data.release();
-            done.completeExceptionally(new IllegalStateException(
-                    requestStarted ? "the request body already ended" : "write the request head first"));
+            IllegalStateException misuse = new IllegalStateException(
+                    requestStarted ? "the request body already ended" : "write the request head first");
+            if (done == null) {
+                throw misuse;
+            }
+            done.completeExceptionally(misuse);
             return;
         }
         requestEnded = endOfStream;
         HttpContent content = endOfStream ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data);
-        track(connection.channel.writeAndFlush(content), done, endOfStream);
+        track(send(content, flush), done, endOfStream);
+    }
+
+    private ChannelFuture send(Object message, boolean flush) {
+        return flush ? connection.channel.writeAndFlush(message) : connection.channel.write(message);
     }
 
     private void doReadHeader(CompletableFuture<HttpResponse> done) {
@@ -375,7 +515,7 @@ public final class Http1ClientSession {
             done.completeExceptionally(new IllegalStateException("write the request head first"));
             return false;
         }
-        if (headerWaiter != null || bodyWaiter != null) {
+        if (headerWaiter != null || bodyWaiter != null || listener != null) {
             done.completeExceptionally(new IllegalStateException("a read is already outstanding"));
             return false;
         }
@@ -398,6 +538,10 @@ public final class Http1ClientSession {
      * lost from the stream nor leaked.
      */
     private void deliver() {
+        if (listener != null) {
+            push();
+            return;
+        }
         forgetAbandonedWaiters();
         HttpObject next = inbound.peek();
         if (next == null) {
@@ -428,12 +572,54 @@ public final class Http1ClientSession {
         }
     }
 
+    /**
+     * Push mode: hands the listener every queued part until it pauses, the response ends, or the
+     * session is released or fails (each of which a listener call may cause). Not re-entered: a
+     * {@link #resumeResponse} from inside a listener call leaves the work to the loop already running.
+     */
+    private void push() {
+        if (delivering) {
+            return;
+        }
+        delivering = true;
+        try {
+            while (listener != null && !paused) {
+                HttpObject next = inbound.poll();
+                if (next == null) {
+                    return;
+                }
+                ResponseListener l = listener;
+                if (next instanceof HttpResponse head) {
+                    int code = head.status().code();
+                    if (code >= 100 && code < 200 && code != 101) {
+                        ReferenceCountUtil.release(head); // interim: between this session and the origin
+                        continue;
+                    }
+                    l.onResponseHead(head);
+                } else if (next instanceof HttpContent content) {
+                    boolean last = content instanceof LastHttpContent;
+                    if (last) {
+                        bodyEndDelivered = true;
+                        listener = null; // nothing follows the end, not even a failure
+                    }
+                    l.onResponseBody(content, last);
+                } else {
+                    ReferenceCountUtil.release(next);
+                }
+            }
+        } finally {
+            delivering = false;
+        }
+    }
+
     /** Reads from the socket if someone waits and nothing is queued. */
     private void demand() {
-        if (failure != null || readPending || !inbound.isEmpty() || (headerWaiter == null && bodyWaiter == null)) {
+        boolean wanted = headerWaiter != null || bodyWaiter != null || (listener != null && !paused);
+        if (failure != null || released || readPending || !inbound.isEmpty() || !wanted) {
             return;
         }
         readPending = true;
+        readWaitStarted = loop.ticker().nanoTime();
         armReadTimer();
         connection.channel.read();
     }
@@ -447,14 +633,27 @@ public final class Http1ClientSession {
         if (timeout == null || readTimer != null || !requestWritten || !readPending || released || failure != null) {
             return;
         }
+        scheduleReadTimer(timeout, timeout.toNanos());
+    }
+
+    /*
+     * One timer per exchange, not one per socket read: reads and response bytes only stamp
+     * readWaitStarted; the timer, when it fires, re-arms itself for what is left of the period.
+     */
+    private void scheduleReadTimer(Duration timeout, long delayNanos) {
         readTimer = loop.schedule(() -> {
             readTimer = null;
-            if (released) {
+            if (released || failure != null || responseDone || !readPending) {
+                return; // not waiting for the origin now: the next read arms it again
+            }
+            long waited = loop.ticker().nanoTime() - readWaitStarted;
+            if (waited < timeout.toNanos()) {
+                scheduleReadTimer(timeout, timeout.toNanos() - waited);
                 return;
             }
             fail(PingoraException.upstream(ErrorType.READ_TIMEDOUT, RetryType.NO,
                     "no bytes from upstream within " + timeout + " (" + connection.peer + ")", null));
-        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     private void cancelReadTimer() {
@@ -465,7 +664,8 @@ public final class Http1ClientSession {
     }
 
     /**
-     * Completes {@code done} with {@code write}, bounded by the write timeout. {@code last}: the
+     * Completes {@code done} (if any: push mode reports failures to the listener) with {@code write},
+     * bounded by the write timeout. {@code last}: the
      * write ends the request, which counts as sent (for reuse, and for the read timeout) only once it
      * completed. After release the outcome only completes {@code done}: the connection may already
      * serve someone else.
@@ -487,19 +687,25 @@ public final class Http1ClientSession {
                     requestWritten = true;
                     armReadTimer();
                 }
-                done.complete(null);
+                if (done != null) {
+                    done.complete(null);
+                }
                 return;
             }
             if (released) {
-                done.completeExceptionally(failure != null ? failure : PingoraException.upstream(ErrorType.WRITE_ERROR,
-                        RetryType.NO, "write failed after the session was released (" + connection.peer + ")", f.cause()));
+                if (done != null) {
+                    done.completeExceptionally(failure != null ? failure : PingoraException.upstream(ErrorType.WRITE_ERROR,
+                            RetryType.NO, "write failed after the session was released (" + connection.peer + ")", f.cause()));
+                }
                 return;
             }
             if (failure == null) {
                 fail(PingoraException.upstream(ErrorType.WRITE_ERROR, retryBeforeResponse(),
                         "write failed (" + connection.peer + ", " + describeConnection() + ")", f.cause()));
             }
-            done.completeExceptionally(failure);
+            if (done != null) {
+                done.completeExceptionally(failure);
+            }
         });
     }
 
@@ -508,7 +714,10 @@ public final class Http1ClientSession {
             return false;
         }
         ReferenceCountUtil.release(message);
-        done.completeExceptionally(failure != null ? failure : new IllegalStateException("the session was released"));
+        if (done != null) {
+            done.completeExceptionally(failure != null ? failure : new IllegalStateException("the session was released"));
+        }
+        // Push mode: a failure already reached the listener; after release nobody listens.
         return true;
     }
 
@@ -522,6 +731,11 @@ public final class Http1ClientSession {
         cancelReadTimer();
         releaseInbound();
         failWaiters(error);
+        ResponseListener l = listener;
+        listener = null;
+        if (l != null) {
+            l.onFailure(error);
+        }
         connection.channel.close();
     }
 

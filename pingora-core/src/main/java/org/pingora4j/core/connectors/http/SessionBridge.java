@@ -42,6 +42,15 @@ final class SessionBridge extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Http1ClientSession session = session();
+        if (session != null) {
+            session.onWritabilityChanged();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         connection.dead = true;
         Http1ClientSession session = connection.session;
