@@ -56,7 +56,7 @@ final class Framing {
         if (options.dropIncomingXForwardedFor()) {
             headers.remove(X_FORWARDED_FOR);
         }
-        if (options.xForwardedFor()) {
+        if (options.xForwardedFor() && client != null) {
             String address = client.getAddress().getHostAddress();
             List<String> before = headers.getAll(X_FORWARDED_FOR);
             // One comma-joined line: some origins read only the first or the last X-Forwarded-For line.

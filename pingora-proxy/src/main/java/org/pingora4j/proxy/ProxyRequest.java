@@ -1,13 +1,9 @@
 package org.pingora4j.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -79,7 +75,6 @@ final class ProxyRequest<C> {
     private Http1Exchange exchange;
 
     private boolean requestWriteStarted;
-    private long upstreamBodyLeft;
 
     private final DownstreamResponse response;
     private final RequestLoop requestLoop;
@@ -111,8 +106,13 @@ final class ProxyRequest<C> {
         return requestHasBody;
     }
 
+    ClientBody body() {
+        return body;
+    }
+
+    /** The client's IP address, or null on a transport without one (in memory). */
     private InetSocketAddress clientAddress() {
-        return (InetSocketAddress) downstream.channel().remoteAddress();
+        return downstream.channel().remoteAddress() instanceof InetSocketAddress ip ? ip : null;
     }
 
     // ---- for Session ----------------------------------------------------------------------------
@@ -229,8 +229,8 @@ final class ProxyRequest<C> {
     }
 
     private void connected(int id, Http1ClientSession got) {
-        Http1Exchange started = new Http1Exchange(new Attempt(id), got, connector, loop);
-        exchange = started;
+        UpstreamTry<C> attempt = new UpstreamTry<>(this, id);
+        exchange = new Http1Exchange(attempt, got, connector, loop);
         freshConnectionNext = false;
         requestWriteStarted = false;
         session.setUpstreamDigest(got.digest());
@@ -244,209 +244,21 @@ final class ProxyRequest<C> {
         RequestHeader upstreamRequest = Framing.upstreamRequest(request, service.serverOptions(), clientAddress(), peer);
         phase = "upstream_request_filter";
         onAttempt(id, PhaseResults.call(() -> proxy.upstreamRequestFilter(session, upstreamRequest, ctx)),
-                "upstream_request_filter", v -> sendUpstreamRequest(id, started, upstreamRequest));
-    }
-
-    /** Sends the request head, framed from what the filters left, and its body; the response is pushed back. */
-    private void sendUpstreamRequest(int id, Http1Exchange started, RequestHeader upstreamRequest) {
-        phase = "proxy";
-        try {
-            upstreamBodyLeft = Framing.upstreamRequestBody(upstreamRequest.headers(), requestHasBody);
-            if (!requestHasBody) {
-                Framing.atEnd(upstreamBodyLeft, "the upstream request");
-            }
-        } catch (PingoraException e) {
-            proxyError(id, e);
-            return;
-        }
-        requestWriteStarted = true;
-        started.start(upstreamRequest.unwrap(), requestHasBody, body);
-    }
-
-    /** What the current try's exchange reports, for as long as it is the current try. */
-    private final class Attempt implements UpstreamExchange.Events {
-
-        private final int id;
-
-        Attempt(int id) {
-            this.id = id;
-        }
-
-        @Override
-        public ByteBuf requestBodyPart(ByteBuf data, boolean last) {
-            return filterRequestBody(data, last);
-        }
-
-        @Override
-        public void responseHead(HttpResponse head) {
-            if (!stale(id)) {
-                onResponseHead(id, head);
-            } else {
-                ReferenceCountUtil.release(head);
-            }
-        }
-
-        @Override
-        public void responseBody(HttpContent content, boolean last) {
-            if (!stale(id)) {
-                onResponseBody(id, content, last);
-            } else {
-                content.release();
-            }
-        }
-
-        @Override
-        public void responseReadComplete() {
-            if (!stale(id)) {
-                downstream.flush();
-            }
-        }
-
-        @Override
-        public void failed(PingoraException error) {
-            proxyError(id, error);
-        }
-    }
-
-    // ---- request body ---------------------------------------------------------------------------
-
-    /** The request body filter, then the framing the head promised; releases {@code data} if it throws. */
-    private ByteBuf filterRequestBody(ByteBuf data, boolean last) {
-        ByteBuf filtered;
-        try {
-            phase = "request_body_filter";
-            filtered = proxy.requestBodyFilter(session, data, last, ctx);
-        } catch (RuntimeException | Error e) {
-            throw PhaseResults.asError(e, phase);
-        }
-        phase = "proxy";
-        ByteBuf out = filtered == null ? Unpooled.EMPTY_BUFFER : filtered;
-        try {
-            upstreamBodyLeft = Framing.afterWrite(upstreamBodyLeft, out.readableBytes(), "the upstream request");
-            if (last) {
-                Framing.atEnd(upstreamBodyLeft, "the upstream request");
-            }
-        } catch (PingoraException e) {
-            out.release();
-            throw e;
-        }
-        return out;
-    }
-
-    // ---- response -------------------------------------------------------------------------------
-
-    private void onResponseHead(int id, HttpResponse upstreamResponse) {
-        if (upstreamResponse.status().code() == 101) {
-            proxyError(id, PingoraException.upstream(ErrorType.H1_ERROR, RetryType.NO,
-                    "upstream switched protocols, which is not proxied (" + peer + ")", null));
-            return;
-        }
-        // Forwarded as is: the upstream session judged its connection's reuse when the head
-        // arrived, so what the filters and the framing change here cannot affect it.
-        ResponseHeader header = new ResponseHeader(upstreamResponse);
-        HopByHop.strip(header.headers());
-        try {
-            phase = "upstream_response_filter";
-            proxy.upstreamResponseFilter(session, header, ctx);
-        } catch (RuntimeException | Error e) {
-            proxyError(id, PhaseResults.asError(e, phase));
-            return;
-        }
-        phase = "response_filter";
-        CompletionStage<Void> filtered = PhaseResults.call(() -> proxy.responseFilter(session, header, ctx));
-        if (PhaseResults.succeeded(filtered)) {
-            writeResponseHead(id, header);
-            return;
-        }
-        // The phase goes on asynchronously: the response waits where it is meanwhile.
-        exchange.pause();
-        onAttempt(id, filtered, "response_filter", v -> {
-            if (writeResponseHead(id, header)) {
-                exchange.resume();
-            }
-        });
-    }
-
-    private boolean writeResponseHead(int id, ResponseHeader header) {
-        phase = "proxy";
-        forgoContinue();
-        if (requestHasBody && !exchange.requestEnded()) {
-            // An answer before the whole body: the rest of it is not forwarded, so the
-            // client connection cannot be reused after it.
-            response.closeAfter();
-        }
-        try {
-            response.writeUpstreamHead(header.unwrap(), service.serverOptions().via(), service.isStopping());
-        } catch (PingoraException e) {
-            proxyError(id, e);
-            return false;
-        }
-        session.setResponseHeader(header);
-        return true;
-    }
-
-    private void onResponseBody(int id, HttpContent content, boolean last) {
-        ByteBuf data;
-        try {
-            phase = "response_body_filter";
-            ByteBuf filtered = proxy.responseBodyFilter(session, content.content(), last, ctx);
-            data = filtered == null ? Unpooled.EMPTY_BUFFER : filtered;
-        } catch (RuntimeException | Error e) {
-            proxyError(id, PhaseResults.asError(e, phase));
-            return;
-        }
-        phase = "proxy";
-        if (last) {
-            // The upstream exchange is over: give the connection back before the client sees the
-            // end of the response, so that the client's next request finds it in the pool.
-            Http1Exchange done = exchange;
-            exchange = null;
-            CompletionStage<?> released = done.release();
-            if (!PhaseResults.succeeded(released)) {
-                // Its connection lives on another loop: the end waits until it is back in the pool.
-                requestLoop.then(released, (pooled, error) -> {
-                    if (stale(id)) {
-                        data.release();
-                    } else {
-                        writeResponseBody(id, data, true);
-                    }
+                "upstream_request_filter", v -> {
+                    phase = "proxy";
+                    requestWriteStarted = true;
+                    attempt.send(exchange, upstreamRequest);
                 });
-                return;
-            }
-        }
-        writeResponseBody(id, data, last);
     }
 
-    private void writeResponseBody(int id, ByteBuf data, boolean last) {
-        ChannelFuture write;
-        try {
-            write = response.writeBody(data, last);
-        } catch (PingoraException e) {
-            failFinal(e);
-            return;
-        }
-        if (!last) {
-            if (!downstream.channel().isWritable()) {
-                // Unflushed bytes count toward the water mark: send them, and hold the response only
-                // if the client still cannot take more (downstreamWritable() resumes it).
-                downstream.flush();
-                if (!downstream.channel().isWritable()) {
-                    exchange.pause();
-                }
-            }
-            return;
-        }
-        write.addListener(f -> requestLoop.run(() -> {
-            if (stale(id)) {
-                return;
-            }
-            if (!f.isSuccess()) {
-                failFinal(DownstreamResponse.clientWriteFailed(f.cause()));
-            } else {
-                response.written();
-                finish(null);
-            }
-        }));
+    /**
+     * The try's exchange is over (its response ended): it leaves the request, and gives its
+     * connection back; the stage completes once the connection is back in the pool.
+     */
+    CompletionStage<?> releaseExchange() {
+        Http1Exchange done = exchange;
+        exchange = null;
+        return done.release();
     }
 
     /** The client connection can take more again: the response flows on. */
@@ -454,6 +266,50 @@ final class ProxyRequest<C> {
         if (exchange != null && !finished) {
             exchange.resume();
         }
+    }
+
+    // ---- for the current try (UpstreamTry) ------------------------------------------------------
+
+    Session session() {
+        return session;
+    }
+
+    C ctx() {
+        return ctx;
+    }
+
+    ProxyHttp<C> proxy() {
+        return proxy;
+    }
+
+    ProxyService<C> service() {
+        return service;
+    }
+
+    HttpPeer peer() {
+        return peer;
+    }
+
+    DownstreamConnection<C> downstream() {
+        return downstream;
+    }
+
+    DownstreamResponse response() {
+        return response;
+    }
+
+    RequestLoop requestLoop() {
+        return requestLoop;
+    }
+
+    /** Names the phase now running, for errors and logs. */
+    void phase(String name) {
+        phase = name;
+    }
+
+    /** Returns whether try {@code id} is no longer the request's current one. */
+    boolean stale(int id) {
+        return id != attemptId || finished;
     }
 
     /** The request body the client sent was malformed: the try fails, and the client gets a 400. */
@@ -464,7 +320,7 @@ final class ProxyRequest<C> {
     // ---- failures -------------------------------------------------------------------------------
 
     /** A failure after connecting: pingora's {@code error_while_proxy}, then a retry or the end. */
-    private void proxyError(int id, PingoraException error) {
+    void proxyError(int id, PingoraException error) {
         if (stale(id) || finished) {
             return;
         }
@@ -520,7 +376,7 @@ final class ProxyRequest<C> {
     }
 
     /** A failure that ends the request: answer it if nothing was sent yet, then finish. */
-    private void failFinal(PingoraException e) {
+    void failFinal(PingoraException e) {
         if (finished) {
             return;
         }
@@ -548,7 +404,7 @@ final class ProxyRequest<C> {
         });
     }
 
-    private void finish(PingoraException error) {
+    void finish(PingoraException error) {
         if (finished) {
             return;
         }
@@ -571,12 +427,8 @@ final class ProxyRequest<C> {
 
     // ---- helpers --------------------------------------------------------------------------------
 
-    private boolean stale(int id) {
-        return id != attemptId || finished;
-    }
-
     /** The final response is about to go out; a client still waiting for 100 Continue then loses its connection. */
-    private void forgoContinue() {
+    void forgoContinue() {
         if (requestHasBody && body.forgoContinue()) {
             response.closeAfter();
         }
@@ -587,7 +439,7 @@ final class ProxyRequest<C> {
      * loop: a failure goes to {@link #proxyError} as a failure of {@code stepName}, and a result
      * that arrives after the attempt was abandoned is dropped (and released if reference counted).
      */
-    private <T> void onAttempt(int id, CompletionStage<T> stage, String stepName, Consumer<T> next) {
+    <T> void onAttempt(int id, CompletionStage<T> stage, String stepName, Consumer<T> next) {
         requestLoop.then(stage, (value, error) -> {
             if (stale(id)) {
                 ReferenceCountUtil.release(value);

@@ -52,14 +52,20 @@ public final class Session {
         return upstreamDigest;
     }
 
-    /** Returns the client's address. Mirrors pingora's {@code client_addr()}. */
+    /**
+     * Returns the client's address, or null on a transport without IP addresses (the in-memory one
+     * of tests and benchmarks). Mirrors pingora's {@code client_addr()}.
+     */
     public InetSocketAddress clientAddr() {
-        return (InetSocketAddress) downstream.channel().remoteAddress();
+        return downstream.channel().remoteAddress() instanceof InetSocketAddress ip ? ip : null;
     }
 
-    /** Returns the address the client connected to. Mirrors pingora's {@code server_addr()}. */
+    /**
+     * Returns the address the client connected to, or null on a transport without IP addresses.
+     * Mirrors pingora's {@code server_addr()}.
+     */
     public InetSocketAddress serverAddr() {
-        return (InetSocketAddress) downstream.channel().localAddress();
+        return downstream.channel().localAddress() instanceof InetSocketAddress ip ? ip : null;
     }
 
     /** Returns whether the client connected over TLS. */
