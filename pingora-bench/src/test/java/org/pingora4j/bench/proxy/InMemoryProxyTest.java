@@ -24,14 +24,16 @@ final class InMemoryProxyTest {
         try (InMemoryProxy proxy = new InMemoryProxy(bodySize)) {
             BenchClient client = proxy.proxiedClient();
 
-            client.run(5).get(10, TimeUnit.SECONDS);
+            client.run(1).get(10, TimeUnit.SECONDS);
+            client.run(199).get(10, TimeUnit.SECONDS);
 
             // The client checked each response: 200 and a Content-Length body of bodySize bytes.
-            assertEquals(5, client.responses());
+            assertEquals(200, client.responses());
             ConnectorStats stats = proxy.service().connector().stats();
-            assertEquals(5, stats.sessions());
+            assertEquals(200, stats.sessions());
             assertEquals(1, stats.connectsOk());
-            assertEquals(4, stats.reused());
+            assertEquals(199, stats.reused());
+            assertEquals(0, stats.notReusable());
         }
     }
 
