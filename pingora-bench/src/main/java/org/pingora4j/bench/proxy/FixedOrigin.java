@@ -11,12 +11,18 @@ import java.util.Arrays;
  * The trivial origin: answers every request head (a GET, without a body) with the same prebuilt
  * keep-alive response, written as a duplicate of one shared buffer, so that the origin's own cost
  * per request is a byte scan and a write, the same whether the proxy or the client calls it.
+ *
+ * <p>The answer is flushed in a later event loop task, not in the read that got the request: over
+ * a {@link io.netty.channel.local.LocalChannel} on the caller's own loop, a flush from the read
+ * would hand the response to the proxy inside its own call that wrote the request, which a socket
+ * never does.
  */
 final class FixedOrigin extends ChannelInboundHandlerAdapter {
 
     private final ByteBuf response;
     private int crlfMatched;
     private boolean answered;
+    private Runnable flush;
 
     /** Answers with {@code response} (not released here: the owner of the buffer does that). */
     FixedOrigin(ByteBuf response) {
@@ -33,6 +39,11 @@ final class FixedOrigin extends ChannelInboundHandlerAdapter {
         byte[] body = new byte[bodySize];
         Arrays.fill(body, (byte) 'x');
         return Unpooled.directBuffer(head.length + bodySize).writeBytes(head).writeBytes(body);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        flush = ctx::flush;
     }
 
     @Override
@@ -64,7 +75,7 @@ final class FixedOrigin extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (answered) {
             answered = false;
-            ctx.flush();
+            ctx.channel().eventLoop().execute(flush);
         }
     }
 

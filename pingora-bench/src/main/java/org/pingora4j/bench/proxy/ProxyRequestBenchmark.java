@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.pingora4j.core.connectors.http.ConnectorStats;
 
 /**
  * The cost of one proxied HTTP/1.1 request through pingora4j's whole path, without the kernel's:
@@ -66,7 +67,9 @@ public class ProxyRequestBenchmark {
      */
     @TearDown(Level.Trial)
     public void tearDown() {
-        System.out.println("connector: " + proxy.service().connector().stats());
+        ConnectorStats stats = proxy.service().connector().stats();
+        System.out.printf("%nconnector: %d sessions, %d connects, %d not reusable%n",
+                stats.sessions(), stats.connectsOk(), stats.notReusable());
         proxy.close();
     }
 
