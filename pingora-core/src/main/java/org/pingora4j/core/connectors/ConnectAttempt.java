@@ -16,6 +16,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -30,6 +31,7 @@ import org.pingora4j.core.error.PingoraException;
 import org.pingora4j.core.protocols.SocketDigest;
 import org.pingora4j.core.protocols.SslDigest;
 import org.pingora4j.core.protocols.TimingDigest;
+import org.pingora4j.core.server.Transport;
 import org.pingora4j.core.upstreams.HttpPeer;
 import org.pingora4j.core.upstreams.PeerOptions;
 import org.pingora4j.core.upstreams.TcpKeepalive;
@@ -76,6 +78,11 @@ final class ConnectAttempt {
                     "total-connection timeout of " + total + " (" + peer + ")", null)),
                     total.toNanos(), TimeUnit.NANOSECONDS);
         }
+        if (!connector.sockets()) {
+            // In memory (Transport.local(), tests and benchmarks): host:port is the address's name.
+            connect(Transport.localAddress(peer.host(), peer.port()));
+            return;
+        }
         InetSocketAddress unresolved = InetSocketAddress.createUnresolved(peer.host(), peer.port());
         Future<InetSocketAddress> resolved = connector.resolver().getResolver(loop).resolve(unresolved);
         resolved.addListener(f -> guarded(() -> {
@@ -87,7 +94,7 @@ final class ConnectAttempt {
         }));
     }
 
-    private void connect(InetSocketAddress remote) {
+    private void connect(SocketAddress remote) {
         if (done) {
             return;
         }
@@ -95,7 +102,6 @@ final class ConnectAttempt {
                 .group(loop)
                 .channel(connector.channelType())
                 .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, millis(options.connectionTimeout()))
                 .handler(new ChannelInitializer<>() {
                     @Override
@@ -103,11 +109,16 @@ final class ConnectAttempt {
                         // Handlers are added once connected, by whoever speaks the protocol.
                     }
                 });
-        if (options.tcpRecvBuf() > 0) {
-            bootstrap.option(ChannelOption.SO_RCVBUF, options.tcpRecvBuf());
+        InetSocketAddress bindTo = null;
+        if (remote instanceof InetSocketAddress socket) {
+            bootstrap.option(ChannelOption.TCP_NODELAY, true);
+            if (options.tcpRecvBuf() > 0) {
+                bootstrap.option(ChannelOption.SO_RCVBUF, options.tcpRecvBuf());
+            }
+            applyKeepalive(bootstrap, options.tcpKeepalive());
+            bindTo = connector.bindAddress(peer, socket);
         }
-        applyKeepalive(bootstrap, options.tcpKeepalive());
-        ChannelFuture connect = bootstrap.connect(remote, connector.bindAddress(peer, remote));
+        ChannelFuture connect = bootstrap.connect(remote, bindTo);
         channel = connect.channel();
         connect.addListener(f -> guarded(() -> {
             if (f.isSuccess()) {
@@ -191,11 +202,15 @@ final class ConnectAttempt {
         long now = System.nanoTime();
         TimingDigest timing = new TimingDigest(Instant.now(), Duration.ofNanos(tcpDoneNanos - startNanos),
                 ssl == null ? Duration.ZERO : Duration.ofNanos(now - tcpDoneNanos));
-        SocketDigest socket = new SocketDigest((InetSocketAddress) channel.localAddress(),
-                (InetSocketAddress) channel.remoteAddress());
+        SocketDigest socket = new SocketDigest(socketAddress(channel.localAddress()), socketAddress(channel.remoteAddress()));
         if (!result.complete(new Established(channel, timing, socket, ssl))) {
             channel.close();
         }
+    }
+
+    /** Returns {@code address} if it is a socket's, else null (in-memory channels have names). */
+    private static InetSocketAddress socketAddress(SocketAddress address) {
+        return address instanceof InetSocketAddress socket ? socket : null;
     }
 
     private void fail(PingoraException error) {

@@ -2,6 +2,7 @@ package org.pingora4j.core.connectors;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.resolver.AddressResolverGroup;
@@ -56,7 +57,9 @@ public final class TransportConnector {
      *
      * @param options the CA file, default client certificate and bind addresses are used here
      * @param resolver how host names are resolved; see {@link PeerResolver}
-     * @param channelType the socket channel class matching the event loops connections will use
+     * @param channelType the socket channel class matching the event loops connections will use; a
+     *     non-socket class ({@link io.netty.channel.local.LocalChannel}, see
+     *     {@code Transport.local()}) connects in memory to the address named {@code host:port}
      * @throws PingoraException if the CA file or client certificate cannot be read
      */
     public TransportConnector(ConnectorOptions options, AddressResolverGroup<InetSocketAddress> resolver,
@@ -153,6 +156,11 @@ public final class TransportConnector {
     /** Returns the name of the TLS engine, {@code Conscrypt} unless it could not load. */
     public String tlsProvider() {
         return tls.providerName();
+    }
+
+    /** Whether connections are sockets; false for in-memory channels ({@code Transport.local()}). */
+    boolean sockets() {
+        return SocketChannel.class.isAssignableFrom(channelType);
     }
 
     AddressResolverGroup<InetSocketAddress> resolver() {

@@ -1,28 +1,37 @@
 package org.pingora4j.core.server;
 
+import io.netty.channel.Channel;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.local.LocalAddress;
+import io.netty.channel.local.LocalChannel;
+import io.netty.channel.local.LocalIoHandler;
+import io.netty.channel.local.LocalServerChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.SocketAddress;
+import org.pingora4j.core.protocols.HostPort;
 
 /**
  * The socket implementation the server's event loops run: Linux epoll when its native library
- * loads (fewer copies and syscalls than NIO, and TCP options NIO lacks), NIO otherwise.
+ * loads (fewer copies and syscalls than NIO, and TCP options NIO lacks), NIO otherwise; or, for
+ * tests and benchmarks only, {@linkplain #local() in-memory channels} that never touch the kernel.
  *
- * @param name {@code epoll} or {@code nio}
+ * @param name {@code epoll}, {@code nio} or {@code local}
  * @param ioHandlerFactory what the event loops are built with
- * @param serverChannelType the listening socket class
- * @param socketChannelType the connected socket class, for downstream and upstream alike
+ * @param serverChannelType the listening channel class
+ * @param socketChannelType the connected channel class, for downstream and upstream alike: a
+ *     {@link SocketChannel} except for {@link #local()}
  */
 public record Transport(String name, IoHandlerFactory ioHandlerFactory,
                         Class<? extends ServerChannel> serverChannelType,
-                        Class<? extends SocketChannel> socketChannelType) {
+                        Class<? extends Channel> socketChannelType) {
 
     /** Returns epoll if available, else NIO; {@code -Dpingora4j.transport=nio} forces NIO. */
     public static Transport best() {
@@ -45,5 +54,31 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
     public static Transport epoll() {
         Epoll.ensureAvailability();
         return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
+    }
+
+    /**
+     * Returns Netty's in-memory transport ({@link LocalChannel}): for tests and benchmarks that
+     * measure the framework's own work per request without the kernel's. A listener on
+     * {@code host:port} binds the {@link LocalAddress} named {@code host:port} (as
+     * {@link HostPort#toString()} spells it, port 0 included: no free port is picked), and a
+     * connector on this transport connects a peer to the {@code LocalAddress} with its host and port
+     * as that name, without resolving it. Socket options are not applied, and addresses are
+     * {@code LocalAddress}es, not {@code InetSocketAddress}es; not for production.
+     */
+    public static Transport local() {
+        return new Transport("local", LocalIoHandler.newFactory(), LocalServerChannel.class, LocalChannel.class);
+    }
+
+    /** Returns whether connections are sockets (epoll, NIO) rather than in memory ({@link #local()}). */
+    public boolean sockets() {
+        return SocketChannel.class.isAssignableFrom(socketChannelType);
+    }
+
+    /**
+     * Returns the in-memory address named after {@code host:port}, which a {@link #local()} listener
+     * binds and a {@link #local()} connector connects to.
+     */
+    public static SocketAddress localAddress(String host, int port) {
+        return new LocalAddress(new HostPort(host, port).toString());
     }
 }

@@ -12,6 +12,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.File;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +22,7 @@ import javax.net.ssl.SSLException;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
 import org.pingora4j.core.protocols.HostPort;
+import org.pingora4j.core.server.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,11 +94,16 @@ public abstract class ListeningService implements Service {
         endpoints.add(endpoint);
     }
 
-    /** Returns the bound addresses, in the order endpoints were added; empty before start. */
+    /**
+     * Returns the bound socket addresses, in the order endpoints were added; empty before start, and
+     * on the in-memory {@link Transport#local()}, whose addresses are names, not sockets.
+     */
     public List<InetSocketAddress> boundAddresses() {
         List<InetSocketAddress> bound = new ArrayList<>();
         for (Channel listener : listeners) {
-            bound.add((InetSocketAddress) listener.localAddress());
+            if (listener.localAddress() instanceof InetSocketAddress socket) {
+                bound.add(socket);
+            }
         }
         return bound;
     }
@@ -116,13 +123,11 @@ public abstract class ListeningService implements Service {
         }
         started = true;
         onStart(context);
+        Transport transport = context.transport();
         for (Endpoint endpoint : endpoints) {
-            ChannelFuture bind = new ServerBootstrap()
+            ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(context.eventLoops())
-                    .channel(context.transport().serverChannelType())
-                    .option(ChannelOption.SO_BACKLOG, 1024)
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .channel(transport.serverChannelType())
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childHandler(new ChannelInitializer<>() {
                         @Override
@@ -133,8 +138,18 @@ public abstract class ListeningService implements Service {
                             }
                             initConnection(ch, endpoint.tls() != null);
                         }
-                    })
-                    .bind(new InetSocketAddress(endpoint.address().host(), endpoint.address().port()));
+                    });
+            SocketAddress address;
+            if (transport.sockets()) {
+                bootstrap.option(ChannelOption.SO_BACKLOG, 1024)
+                        .option(ChannelOption.SO_REUSEADDR, true)
+                        .childOption(ChannelOption.TCP_NODELAY, true);
+                address = new InetSocketAddress(endpoint.address().host(), endpoint.address().port());
+            } else {
+                // In memory (tests, benchmarks): no socket options, and the address is a name.
+                address = Transport.localAddress(endpoint.address().host(), endpoint.address().port());
+            }
+            ChannelFuture bind = bootstrap.bind(address);
             bind.awaitUninterruptibly();
             if (!bind.isSuccess()) {
                 stopListening();
