@@ -48,7 +48,7 @@ public record HostPort(String host, int port) {
             throw bad(address, minPort);
         }
         String port = address.substring(colon + 1);
-        if (host.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (host.isEmpty() || port.length() > 5 || !allDigits(port)) {
             throw bad(address, minPort);
         }
         int value = Integer.parseInt(port);
@@ -67,5 +67,16 @@ public record HostPort(String host, int port) {
     private static IllegalArgumentException bad(String address, int minPort) {
         return new IllegalArgumentException("address: \"" + address + "\" (expected: host:port or [ipv6]:port, port "
                 + minPort + "..65535)");
+    }
+
+    /** A loop, not a stream: a proxy parses a peer's address on every request. */
+    private static boolean allDigits(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 }
