@@ -17,7 +17,7 @@ import org.pingora4j.core.upstreams.HttpPeer;
  * A proxy to one plain upstream whose filters a test sets: the request is forwarded as the client
  * sent it (no Host override), so tests see exactly what the proxy's own rules do to it.
  */
-final class FilterProxy implements ProxyHttp<Void> {
+class FilterProxy implements ProxyHttp<Void> {
 
     private final String upstream;
     Function<Session, CompletionStage<Boolean>> requestFilter = session -> CONTINUE;

@@ -1,0 +1,134 @@
+package org.pingora4j.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.pingora4j.core.protocols.http.ResponseHeader;
+import org.pingora4j.core.testing.LeakCheckExtension;
+import org.pingora4j.core.testing.TestOrigin;
+
+/**
+ * The pushed exchange's two harder paths: an upstream connection that lives on another event loop
+ * than the client's (every part hops between the loops, one at a time), and a response filter that
+ * completes later (the response waits, paused, then flows). Bodies must arrive byte for byte.
+ */
+@ExtendWith(LeakCheckExtension.class)
+final class PushedExchangeTest {
+
+    private static final int BIG = 1024 * 1024;
+    private static final int UPLOAD = 256 * 1024;
+
+    private final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+
+    @AfterEach
+    void tearDown() {
+        later.shutdownNow();
+    }
+
+    /** Answers GET /big with BIG bytes of a known pattern, and any POST with its body's length and CRC. */
+    private static TestOrigin origin() throws InterruptedException {
+        TestOrigin origin = TestOrigin.plain();
+        origin.responder(ex -> {
+            if (ex.request().uri().equals("/big")) {
+                ex.reply(HttpResponseStatus.OK, pattern(BIG));
+            } else {
+                byte[] body = new byte[ex.request().content().readableBytes()];
+                ex.request().content().getBytes(ex.request().content().readerIndex(), body);
+                ex.reply(HttpResponseStatus.OK, body.length + " " + crc(body));
+            }
+        });
+        return origin;
+    }
+
+    @Test
+    void exchangesOnAConnectionOfAnotherLoopStreamBothWaysIntact() throws Exception {
+        try (TestOrigin origin = origin(); ProxyFixture fixture = ProxyFixture.of(new FilterProxy(origin.address()))) {
+            // Accepted connections alternate between the fixture's two loops, and a request takes a
+            // pooled connection of its own loop first, of the other loop otherwise: one upstream
+            // connection serving sequential clients is used from both loops.
+            String big = pattern(BIG);
+            String upload = pattern(UPLOAD);
+            String echo = UPLOAD + " " + crc(upload.getBytes(StandardCharsets.ISO_8859_1));
+            for (int i = 0; i < 6; i++) {
+                assertEquals(big, body(exchange(fixture, "GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")),
+                        "GET " + i);
+                assertEquals(echo, body(exchange(fixture, "POST /up HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                        + "Content-Length: " + UPLOAD + "\r\n\r\n" + upload)), "POST " + i);
+            }
+            fixture.awaitQuiet();
+            assertTrue(fixture.service.connector().stats().pool().affinityFallbacks() > 0,
+                    "some exchanges ran on a connection of the other loop");
+            assertEquals(1, origin.accepted(), "every exchange left its connection reusable");
+        }
+    }
+
+    @Test
+    void aResponseFilterThatCompletesLaterHoldsTheResponseUntilItDoes() throws Exception {
+        try (TestOrigin origin = origin(); ProxyFixture fixture = ProxyFixture.of(new FilterProxy(origin.address()) {
+            @Override
+            public CompletionStage<Void> responseFilter(Session session, ResponseHeader header, Void ctx) {
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                // By then the whole response has arrived: it waits in the paused exchange.
+                later.schedule(() -> {
+                    header.insertHeader("X-Filtered", "later");
+                    done.complete(null);
+                }, 50, TimeUnit.MILLISECONDS);
+                return done;
+            }
+        })) {
+            for (int i = 0; i < 3; i++) {
+                String response = exchange(fixture, "GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                assertTrue(response.toLowerCase().contains("x-filtered: later"), response.substring(0, 200));
+                assertEquals(pattern(BIG), body(response));
+            }
+        }
+    }
+
+    private static String exchange(ProxyFixture fixture, String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", fixture.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            in.transferTo(received);
+            return received.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private static String body(String response) {
+        assertTrue(response.startsWith("HTTP/1.1 200 "), response.substring(0, Math.min(200, response.length())));
+        return response.substring(response.indexOf("\r\n\r\n") + 4);
+    }
+
+    private static String pattern(int length) {
+        StringBuilder s = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            s.append((char) ('a' + (i * 7 + i / 251) % 26));
+        }
+        return s.toString();
+    }
+
+    private static long crc(byte[] bytes) {
+        CRC32 crc = new CRC32();
+        crc.update(bytes);
+        return crc.getValue();
+    }
+}
