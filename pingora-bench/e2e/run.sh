@@ -135,12 +135,16 @@ stop_pid() {
 }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-BASE=${E2E_PORT_BASE:-$((20000 + RANDOM % 20000))}
+# Ports below the ephemeral range, or another process's outgoing connection may hold one.
+EPHEMERAL_LOW=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+pick_base() { echo $((10000 + RANDOM % (EPHEMERAL_LOW - 10000 - 20))); }
+BASE=${E2E_PORT_BASE:-$(pick_base)}
 for _ in $(seq 20); do
   ok=1
   for off in 0 1 2 3 10; do port_free $((BASE + off)) || { ok=0; break; }; done
   [ "$ok" = 1 ] && break
-  BASE=$((20000 + RANDOM % 20000))
+  [ -z "${E2E_PORT_BASE:-}" ] || { echo "ports from $BASE are in use" >&2; exit 1; }
+  BASE=$(pick_base)
 done
 P_ORIGIN=$BASE P_BURST=$((BASE + 1)) P_TLS=$((BASE + 2)) P_STATUS=$((BASE + 3)) P_PROXY=$((BASE + 10))
 
@@ -508,12 +512,12 @@ pom_prop() { sed -n "s:.*<$2>\(.*\)</$2>.*:\1:p" "$1" | sed -n 1p; }
 } > "$OUT/meta.md"
 
 # ---------------------------------------------------------------- go
-per_run=$((WARMUP + MEASURE + 5))
-burst_run=$(awk -v w="$WARMUP" -v b="$BURSTS" -v g="$BURST_GAP" 'BEGIN { printf "%d", w + b * (1 + g + 0.2) + 5 }')
+per_run=$((WARMUP + MEASURE + 3))
+burst_run=$(awk -v w="$WARMUP" -v b="$BURSTS" -v g="$BURST_GAP" 'BEGIN { printf "%d", w + b * (1 + g + 0.2) + 3 }')
 n_burst=0
 for s in "${SHAPES[@]}"; do if [[ "$s" == *"|burst|"* ]]; then n_burst=$((n_burst + 1)); fi; done
 total=$(( ROUNDS * ${#PROXIES[@]} * ((${#SHAPES[@]} - n_burst) * per_run + n_burst * burst_run)
-          + ${#PROXIES[@]} * (WARMUP + STRACE_SECONDS + 6 + STARTUP_WINDOWS * 11 / 10 + 4) ))
+          + ${#PROXIES[@]} * (WARMUP + STRACE_SECONDS + 3 + STARTUP_WINDOWS * 11 / 10 + 2) ))
 echo "results: $OUT"
 echo "expected duration: about $(( (total + 59) / 60 )) min ($ROUNDS round(s) x ${#SHAPES[@]} shape(s) x ${#PROXIES[@]} target(s), ${WARMUP} s warm-up + ${MEASURE} s measured each, then strace and start-up phases)"
 started=$(date +%s)
