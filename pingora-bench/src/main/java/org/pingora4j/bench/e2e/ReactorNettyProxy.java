@@ -66,10 +66,15 @@ public final class ReactorNettyProxy {
                 .host(ProxyArgs.hostOf(args.listen()))
                 .port(ProxyArgs.portOf(args.listen()))
                 .handle((request, response) -> upstream
-                        .headers(h -> copyEndToEnd(request.requestHeaders(), h).set(HttpHeaderNames.HOST, host))
                         .request(request.method())
                         .uri(request.uri())
-                        .send(request.receive().retain())
+                        // Headers go on the outgoing request: HttpClient.headers(...) here would copy
+                        // the client's whole configuration per request.
+                        .send((outbound, out) -> {
+                            copyEndToEnd(request.requestHeaders(), outbound.requestHeaders())
+                                    .set(HttpHeaderNames.HOST, host);
+                            return out.send(request.receive().retain());
+                        })
                         .response((upstreamResponse, body) -> {
                             response.status(upstreamResponse.status());
                             copyEndToEnd(upstreamResponse.responseHeaders(), response.responseHeaders());
