@@ -46,6 +46,7 @@ public final class Report {
     private final Map<String, String> shapes;
     private final Map<String, String> proxies;
     private final List<RunResult> runs;
+    private final List<String> skipped = new ArrayList<>();
 
     /** Reads every run under {@code dir}. */
     public Report(Path dir, String subject, List<String> versus) throws IOException {
@@ -122,10 +123,15 @@ public final class Report {
             }
         }
         out.append('\n').append(socketCalls()).append('\n').append(startup());
-        Path warnings = dir.resolve("warnings.txt");
-        if (Files.exists(warnings) && !RunResult.text(warnings).isBlank()) {
+        List<String> warnings = new ArrayList<>();
+        Path file = dir.resolve("warnings.txt");
+        if (Files.exists(file)) {
+            RunResult.text(file).lines().filter(w -> !w.isBlank()).forEach(warnings::add);
+        }
+        skipped.forEach(s -> warnings.add("run without figures: " + s));
+        if (!warnings.isEmpty()) {
             out.append("\nWarnings from the run:\n\n");
-            RunResult.text(warnings).lines().forEach(w -> out.append("- ").append(w).append('\n'));
+            warnings.forEach(w -> out.append("- ").append(w).append('\n'));
         }
         return out.toString();
     }
@@ -211,7 +217,12 @@ public final class Report {
                     for (Path r : rounds.sorted().toList()) {
                         String name = r.getFileName().toString();
                         if (name.matches("r\\d+") && Files.exists(r.resolve("wrk.txt"))) {
-                            found.add(RunResult.read(r, shape, proxy, Integer.parseInt(name.substring(1))));
+                            try {
+                                found.add(RunResult.read(r, shape, proxy, Integer.parseInt(name.substring(1))));
+                            } catch (IllegalArgumentException e) {
+                                // wrk printed no summary (it could not connect): the run has no figures.
+                                skipped.add(dir.relativize(r) + ": " + e.getMessage());
+                            }
                         }
                     }
                 }

@@ -16,7 +16,7 @@ import java.util.Locale;
  *     processes (absent for the origin hit directly);</li>
  * <li>{@code rss.txt}: the proxy's peak resident set, VmHWM summed over its processes, in kB.</li>
  * </ul>
- * A figure whose file is missing is NaN.
+ * A figure whose file is missing or unreadable (a status request that failed) is NaN.
  *
  * @param shape the shape's id
  * @param proxy the proxy's id
@@ -39,13 +39,12 @@ public record RunResult(String shape, String proxy, int round, WrkResult wrk, do
         WrkResult wrk = WrkResult.parse(text(dir.resolve("wrk.txt")));
         double newConns = Double.NaN;
         double originRequests = Double.NaN;
-        if (Files.exists(dir.resolve("stub-before.txt")) && Files.exists(dir.resolve("stub-after.txt"))) {
-            StubStatus before = StubStatus.parse(text(dir.resolve("stub-before.txt")));
-            StubStatus after = StubStatus.parse(text(dir.resolve("stub-after.txt")));
-            newConns = after.accepts() - before.accepts();
+        StubStatus before = stub(dir.resolve("stub-before.txt"));
+        StubStatus after = stub(dir.resolve("stub-after.txt"));
+        if (before != null && after != null) {
             // The status request itself is one request on one new connection.
+            newConns = after.accepts() - before.accepts() - 1;
             originRequests = after.requests() - before.requests() - 1;
-            newConns -= 1;
         }
         double cpu = Double.NaN;
         if (Files.exists(dir.resolve("cpu.txt"))) {
@@ -58,6 +57,18 @@ public record RunResult(String shape, String proxy, int round, WrkResult wrk, do
             rss = Double.parseDouble(text(dir.resolve("rss.txt")).trim()) / 1024;
         }
         return new RunResult(shape, proxy, round, wrk, newConns, originRequests, cpu, rss);
+    }
+
+    /** The status page in {@code file}, or null if it is missing or the request for it failed. */
+    private static StubStatus stub(Path file) {
+        if (!Files.exists(file)) {
+            return null;
+        }
+        try {
+            return StubStatus.parse(text(file));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** 1 - new upstream connections / requests the origin served. */

@@ -94,6 +94,21 @@ class ReportTest {
     }
 
     @Test
+    void aFailedStatusRequestLeavesConnectionsUnknownAndAFailedWrkRunIsListedNotFatal() throws IOException {
+        fixture();
+        Files.writeString(dir.resolve("runs/2k/pingora4j/r2/stub-after.txt"), "");
+        Path broken = Files.createDirectories(dir.resolve("runs/2k/nginx/r4"));
+        Files.writeString(broken.resolve("wrk.txt"), "unable to connect to 127.0.0.1:1 Connection refused\n");
+        Report report = new Report(dir, "pingora4j", List.of("nginx"));
+        RunResult r2 = report.runs().stream().filter(r -> r.proxy().equals("pingora4j") && r.round() == 2)
+                .findFirst().orElseThrow();
+        assertTrue(Double.isNaN(r2.newConnections()));
+        assertEquals(6, report.runs().size());
+        assertTrue(report.markdown().contains("- run without figures: runs/2k/nginx/r4: no wrk summary"),
+                report.markdown());
+    }
+
+    @Test
     void ratiosAndFormats() {
         assertEquals("0.65×", Report.ratio(13.8, 21.3));
         assertEquals("40×", Report.ratio(800, 20));
