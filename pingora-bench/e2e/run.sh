@@ -508,7 +508,7 @@ pom_prop() { sed -n "s:.*<$2>\(.*\)</$2>.*:\1:p" "$1" | sed -n 1p; }
   echo "## End-to-end comparison"
   echo
   echo "- **Command:** \`$COMMAND\` (from the repository root), $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "- **Machine:** $NCPU CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sed -n 1p), kernel $(uname -r), $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
+  echo "- **Machine:** $NCPU CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sed -n 1p), kernel $(uname -r), $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"); load average at start $(cut -d' ' -f1-3 /proc/loadavg) (other load on these cores distorts every figure)"
   echo "- **Versions:** $(version java -version); $(version nginx -v); $(version haproxy -v | sed 's/ - .*//'); $(wrk -v 2>&1 | sed -n 1p | sed 's/ Copyright.*//'); Reactor Netty $(pom_prop pingora-bench/pom.xml reactor-netty.version); Netty $(pom_prop pom.xml netty.version) (both JVM proxies)"
   echo "- **Method:** $ROUNDS interleaved round(s); per run a fresh proxy process, ${WARMUP} s of warm-up, then ${MEASURE} s measured with \`wrk -t1 --latency --timeout 2s\` (burst: $BURSTS bursts of 1 s, ${BURST_GAP} s apart, origin \`keepalive_timeout 1s\`)."
   echo "- **CPU:** each proxy has 1 worker / thread / event loop and shares core $SERVER_CPU with the origin (nginx, 1 worker); wrk runs on core $LOAD_CPU. Two loops: the proxy's 2 workers may use cores $BOTH_CPUS."
