@@ -14,8 +14,9 @@ import java.util.regex.Pattern;
  * @param seconds measured time, summed over the runs
  * @param errors client-visible errors: socket errors (connect, read, write, timeout) and non-2xx/3xx
  *     responses
- * @param p50Ms median latency, ms ({@code NaN} without {@code --latency})
- * @param p99Ms 99th percentile latency, ms ({@code NaN} without {@code --latency})
+ * @param p50Ms median latency, ms ({@code NaN} without {@code --latency} or without a completed request)
+ * @param p99Ms 99th percentile latency, ms ({@code NaN} without {@code --latency} or without a completed
+ *     request)
  */
 public record WrkResult(long requests, double seconds, long errors, double p50Ms, double p99Ms) {
 
@@ -70,6 +71,10 @@ public record WrkResult(long requests, double seconds, long errors, double p50Ms
             } else {
                 p99 = Double.isNaN(p99) ? ms : Math.max(p99, ms);
             }
+        }
+        if (requests == 0) {
+            // wrk prints 0.00us percentiles when nothing completed: there is no latency to report.
+            return new WrkResult(0, seconds, errors, Double.NaN, Double.NaN);
         }
         return new WrkResult(requests, seconds, errors, Stats.median(p50), p99);
     }

@@ -75,6 +75,19 @@ class WrkResultTest {
     }
 
     @Test
+    void aRunWithoutACompletedRequestHasNoLatency() {
+        WrkResult r = WrkResult.parse("""
+                  Latency Distribution
+                     50%    0.00us
+                     99%    0.00us
+                  0 requests in 3.01s, 0.00B read
+                """);
+        assertEquals(0, r.requestsPerSecond(), 1e-9);
+        assertTrue(Double.isNaN(r.p50Ms()));
+        assertTrue(Double.isNaN(r.p99Ms()));
+    }
+
+    @Test
     void rejectsOutputWithoutASummary() {
         assertThrows(IllegalArgumentException.class, () -> WrkResult.parse("unable to connect to 127.0.0.1:1"));
     }
