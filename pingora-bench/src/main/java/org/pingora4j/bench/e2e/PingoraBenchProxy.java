@@ -1,0 +1,74 @@
+package org.pingora4j.bench.e2e;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.pingora4j.core.protocols.http.RequestHeader;
+import org.pingora4j.core.server.Opt;
+import org.pingora4j.core.server.Server;
+import org.pingora4j.core.server.conf.ServerConf;
+import org.pingora4j.core.server.conf.ServerConfBuilder;
+import org.pingora4j.core.upstreams.CaCertificates;
+import org.pingora4j.core.upstreams.HttpPeer;
+import org.pingora4j.proxy.ProxyHttp;
+import org.pingora4j.proxy.ProxyService;
+import org.pingora4j.proxy.Session;
+
+/**
+ * The pingora4j side of the end-to-end comparison: {@code PooledProxy}'s phases (a fixed upstream,
+ * 60 s idle timeout, the Host header set) without its per-request print, so the benchmark measures
+ * the request path and not {@code System.out}. See {@link ProxyArgs} for the command line;
+ * {@code --pool 0} keeps {@link ServerConf#DEFAULT_UPSTREAM_KEEPALIVE_POOL_SIZE}.
+ */
+public final class PingoraBenchProxy implements ProxyHttp<Void> {
+
+    private final HttpPeer peer;
+    private final String host;
+
+    PingoraBenchProxy(ProxyArgs args) {
+        CaCertificates ca = args.ca().map(CaCertificates::fromPemFile).orElse(null);
+        // Built once: the peer is immutable, and building it per request would measure this class.
+        this.peer = new HttpPeer(args.upstream(), args.tls(), args.sni())
+                .withOptions(options -> options.idleTimeout(Duration.ofSeconds(60)).ca(ca));
+        this.host = args.host();
+    }
+
+    @Override
+    public Void newCtx() {
+        return null;
+    }
+
+    @Override
+    public CompletionStage<HttpPeer> upstreamPeer(Session session, Void ctx) {
+        return CompletableFuture.completedStage(peer);
+    }
+
+    @Override
+    public CompletionStage<Void> upstreamRequestFilter(Session session, RequestHeader upstreamRequest, Void ctx) {
+        upstreamRequest.insertHeader("Host", host);
+        return DONE;
+    }
+
+    /** Runs the proxy until SIGTERM, which stops it without a grace period. */
+    public static void main(String[] cmdline) {
+        ProxyArgs args = ProxyArgs.parse(cmdline);
+        ServerConfBuilder builder = ServerConf.builder()
+                .threads(args.threads())
+                // The benchmark stops it with SIGTERM (a background job ignores SIGINT): no grace.
+                .gracePeriodSeconds(0L)
+                .gracefulShutdownTimeoutSeconds(1L)
+                .pidFile(args.workDir().resolve("pingora.pid").toString())
+                .upgradeSock(args.workDir().resolve("pingora_upgrade.sock").toString());
+        if (args.pool() > 0) {
+            builder.upstreamKeepalivePoolSize(args.pool());
+        }
+        ServerConf conf = builder.build();
+        Server server = new Server(Opt.defaults(), conf);
+        ProxyService<Void> service = ProxyService.httpProxyService(conf, new PingoraBenchProxy(args));
+        service.addTcp(args.listen());
+        server.addService(service);
+        System.out.println("pingora4j bench proxy on " + args.listen() + " -> " + args.upstream()
+                + ", threads " + conf.threads() + ", pool " + conf.upstreamKeepalivePoolSize());
+        server.runForever();
+    }
+}

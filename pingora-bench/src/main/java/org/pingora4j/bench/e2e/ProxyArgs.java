@@ -1,0 +1,79 @@
+package org.pingora4j.bench.e2e;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The command line shared by the end-to-end benchmark's JVM proxies, so that {@code e2e/run.sh}
+ * starts both the same way.
+ *
+ * <pre>--listen 127.0.0.1:P --upstream 127.0.0.1:U [--threads N] [--pool N] [--tls --ca FILE --sni NAME]
+ *     [--host HOST] [--work-dir DIR]</pre>
+ *
+ * @param listen where the proxy listens, host:port
+ * @param upstream the origin, host:port
+ * @param threads event loops
+ * @param pool the pool size to configure, 0 for the library's default
+ * @param tls whether the upstream speaks TLS
+ * @param ca the trust root for the upstream's certificate, if TLS
+ * @param sni the server name sent to and verified against the upstream
+ * @param host the Host header sent upstream
+ * @param workDir where the proxy may write its own files (pid file, upgrade socket)
+ */
+public record ProxyArgs(String listen, String upstream, int threads, int pool, boolean tls,
+        Optional<Path> ca, String sni, String host, Path workDir) {
+
+    /**
+     * Parses {@code args}.
+     *
+     * @throws IllegalArgumentException on an unknown option, a missing value or a missing
+     *     {@code --listen}/{@code --upstream}
+     */
+    public static ProxyArgs parse(String... args) {
+        String listen = null;
+        String upstream = null;
+        int threads = 1;
+        int pool = 0;
+        boolean tls = false;
+        Path ca = null;
+        String sni = "localhost";
+        String host = "api.example.com";
+        Path workDir = Path.of(System.getProperty("java.io.tmpdir"));
+        for (int i = 0; i < args.length; i++) {
+            String name = args[i];
+            if (name.equals("--tls")) {
+                tls = true;
+                continue;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("missing value for " + name);
+            }
+            String value = args[++i];
+            switch (name) {
+                case "--listen" -> listen = value;
+                case "--upstream" -> upstream = value;
+                case "--threads" -> threads = Integer.parseInt(value);
+                case "--pool" -> pool = Integer.parseInt(value);
+                case "--ca" -> ca = Path.of(value);
+                case "--sni" -> sni = value;
+                case "--host" -> host = value;
+                case "--work-dir" -> workDir = Path.of(value);
+                default -> throw new IllegalArgumentException("unknown option " + name);
+            }
+        }
+        if (listen == null || upstream == null) {
+            throw new IllegalArgumentException("--listen and --upstream are required");
+        }
+        return new ProxyArgs(listen, upstream, threads, pool, tls, Optional.ofNullable(ca), sni, host, workDir);
+    }
+
+    /** The host part of a host:port address. */
+    static String hostOf(String address) {
+        return address.substring(0, address.lastIndexOf(':'));
+    }
+
+    /** The port part of a host:port address. */
+    static int portOf(String address) {
+        return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+    }
+}
