@@ -21,8 +21,8 @@ import org.pingora4j.core.services.ServiceContext;
 /** A proxy service on 127.0.0.1 with its own event loops, plus clients to talk to it. */
 final class ProxyFixture implements AutoCloseable {
 
-    final Transport transport = Transport.best();
-    final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, transport.ioHandlerFactory());
+    final Transport transport;
+    final EventLoopGroup loops;
     final ProxyService<?> service;
     final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -35,6 +35,13 @@ final class ProxyFixture implements AutoCloseable {
 
     /** Starts {@code service}, first adding a plain listener on 127.0.0.1 if {@code addTcp}. */
     ProxyFixture(ProxyService<?> service, boolean addTcp) throws Exception {
+        this(service, addTcp, Transport.best());
+    }
+
+    /** As {@link #ProxyFixture(ProxyService, boolean)}, with event loops and sockets of {@code transport}. */
+    ProxyFixture(ProxyService<?> service, boolean addTcp, Transport transport) throws Exception {
+        this.transport = transport;
+        this.loops = new MultiThreadIoEventLoopGroup(2, transport.ioHandlerFactory());
         this.service = service;
         if (addTcp) {
             service.addTcp("127.0.0.1:0");

@@ -10,6 +10,8 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
@@ -138,6 +140,10 @@ final class ConnectAttempt {
             bootstrap.option(EpollChannelOption.TCP_KEEPIDLE, (int) keepalive.idle().getSeconds());
             bootstrap.option(EpollChannelOption.TCP_KEEPINTVL, (int) keepalive.interval().getSeconds());
             bootstrap.option(EpollChannelOption.TCP_KEEPCNT, keepalive.count());
+        } else if (connector.channelType() == IoUringSocketChannel.class) {
+            bootstrap.option(IoUringChannelOption.TCP_KEEPIDLE, (int) keepalive.idle().getSeconds());
+            bootstrap.option(IoUringChannelOption.TCP_KEEPINTVL, (int) keepalive.interval().getSeconds());
+            bootstrap.option(IoUringChannelOption.TCP_KEEPCNT, keepalive.count());
         } else if (connector.channelType() == NioSocketChannel.class) {
             bootstrap.option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), (int) keepalive.idle().getSeconds());
             bootstrap.option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL),

@@ -15,15 +15,21 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import java.net.SocketAddress;
 import org.pingora4j.core.protocols.HostPort;
+import org.slf4j.LoggerFactory;
 
 /**
  * The socket implementation the server's event loops run: Linux epoll when its native library
- * loads (fewer copies and syscalls than NIO, and TCP options NIO lacks), NIO otherwise; or, for
- * tests and benchmarks only, {@linkplain #local() in-memory channels} that never touch the kernel.
+ * loads (fewer copies and syscalls than NIO, and TCP options NIO lacks), NIO otherwise; Linux
+ * io_uring on request; or, for tests and benchmarks only, {@linkplain #local() in-memory channels}
+ * that never touch the kernel.
  *
- * @param name {@code epoll}, {@code nio} or {@code local}
+ * @param name {@code epoll}, {@code io_uring}, {@code nio} or {@code local}
  * @param ioHandlerFactory what the event loops are built with
  * @param serverChannelType the listening channel class
  * @param socketChannelType the connected channel class, for downstream and upstream alike: a
@@ -33,12 +39,47 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
                         Class<? extends ServerChannel> serverChannelType,
                         Class<? extends Channel> socketChannelType) {
 
-    /** Returns epoll if available, else NIO; {@code -Dpingora4j.transport=nio} forces NIO. */
+    /** The system property that picks the transport: {@code epoll}, {@code io_uring} or {@code nio}. */
+    public static final String PROPERTY = "pingora4j.transport";
+
+    /**
+     * Returns the transport {@code -Dpingora4j.transport} names, else the default: epoll if
+     * available, else NIO. {@code io_uring} is opt-in: on this project's proxy benchmark it was not
+     * faster than epoll (see docs/benchmarks.md). A named native transport that cannot load here
+     * falls back to the default rather than failing the server, with the same fallback as unset.
+     *
+     * @throws IllegalArgumentException if the property names no known transport
+     */
     public static Transport best() {
-        if (!"nio".equals(System.getProperty("pingora4j.transport")) && Epoll.isAvailable()) {
-            return epoll();
+        return select(System.getProperty(PROPERTY));
+    }
+
+    /**
+     * Returns the transport {@code name} selects, as {@link #best()} does for the system property:
+     * {@code null} or empty for the default.
+     *
+     * @throws IllegalArgumentException if {@code name} is no known transport
+     */
+    public static Transport select(String name) {
+        String chosen = name == null ? "" : name.trim();
+        switch (chosen) {
+            case "nio":
+                return nio();
+            case "io_uring":
+            case "io-uring":
+                if (IoUring.isAvailable()) {
+                    return ioUring();
+                }
+                Transport fallback = Epoll.isAvailable() ? epoll() : nio();
+                LoggerFactory.getLogger(Transport.class).warn("{}=io_uring but io_uring is not available here ({}); using {}",
+                        PROPERTY, IoUring.unavailabilityCause(), fallback.name());
+                return fallback;
+            case "epoll":
+            case "":
+                return Epoll.isAvailable() ? epoll() : nio();
+            default:
+                throw new IllegalArgumentException(PROPERTY + " must be epoll, io_uring or nio, not '" + name + "'");
         }
-        return nio();
     }
 
     /** Returns the NIO transport, available everywhere. */
@@ -57,6 +98,18 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
     }
 
     /**
+     * Returns the io_uring transport (Linux 5.14 and later, when the kernel allows io_uring: some
+     * container runtimes forbid it).
+     *
+     * @throws UnsatisfiedLinkError if io_uring is not available here
+     */
+    public static Transport ioUring() {
+        IoUring.ensureAvailability();
+        return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
+                IoUringSocketChannel.class);
+    }
+
+    /**
      * Returns Netty's in-memory transport ({@link LocalChannel}): for tests and benchmarks that
      * measure the framework's own work per request without the kernel's. A listener on
      * {@code host:port} binds the {@link LocalAddress} named {@code host:port} (as
@@ -69,7 +122,7 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
         return new Transport("local", LocalIoHandler.newFactory(), LocalServerChannel.class, LocalChannel.class);
     }
 
-    /** Returns whether connections are sockets (epoll, NIO) rather than in memory ({@link #local()}). */
+    /** Returns whether connections are sockets (epoll, io_uring, NIO) rather than in memory ({@link #local()}). */
     public boolean sockets() {
         return SocketChannel.class.isAssignableFrom(socketChannelType);
     }
