@@ -26,6 +26,17 @@ import org.pingora4j.core.error.RetryType;
 import org.pingora4j.core.protocols.Digest;
 import org.pingora4j.core.upstreams.HttpPeer;
 
+/*
+ * Design note (size). This file is long because it is one state machine: what of the request
+ * reached the socket, what of the response was decoded and handed on, and from both, whether the
+ * connection may be pooled (notReusableReason). The pull API (a future per part, for callers that
+ * want one) and the push API (the proxy's) are two drivers of that same state; splitting them into
+ * classes would either copy the reuse judgement or expose every field to both. The parts that are
+ * not that state live elsewhere: the reuse veto of a response head (ReuseVeto), error classification
+ * (UpstreamReadErrors), keep-alive parsing (KeepAliveHeader), the pipeline glue (SessionBridge).
+ * Confinement: every field is touched on the connection's event loop only.
+ */
+
 /**
  * One request/response exchange with an upstream over HTTP/1.1, on a new or pooled connection.
  * Mirrors pingora's HTTP/1.x client {@code HttpSession} ({@code protocols/http/v1/client.rs}).
