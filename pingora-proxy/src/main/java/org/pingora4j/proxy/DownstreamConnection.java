@@ -68,7 +68,6 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
     private boolean watchingWrites;
     private long pendingAtLastLook;
     private boolean draining;
-    private boolean drainingKeepAlive;
     private boolean lingering;
     private ProxyRequest<C> current;
     private int requests;

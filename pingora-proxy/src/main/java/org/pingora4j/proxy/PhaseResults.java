@@ -14,6 +14,11 @@ import org.pingora4j.core.error.PingoraException;
  */
 final class PhaseResults {
 
+    /* Never handed out: only read here, so nobody can complete or obtrude them. */
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+    private static final CompletableFuture<Boolean> CONTINUE = CompletableFuture.completedFuture(false);
+    private static final CompletableFuture<Boolean> RESPONDED = CompletableFuture.completedFuture(true);
+
     private PhaseResults() {
     }
 
@@ -42,7 +47,19 @@ final class PhaseResults {
      * {@link CompletableFuture#completedStage} is a "minimal" stage that refuses {@code isDone}; its
      * {@code toCompletableFuture} copy answers (a stage of another kind may refuse both: null).
      */
+    @SuppressWarnings("unchecked")
     static <T> CompletableFuture<T> completed(CompletionStage<T> stage) {
+        // The phases' own constants, which most phases return: answered without the copy that
+        // toCompletableFuture makes of a minimal stage (one per phase per request otherwise).
+        if (stage == ProxyHttp.DONE) {
+            return (CompletableFuture<T>) DONE;
+        }
+        if (stage == ProxyHttp.CONTINUE) {
+            return (CompletableFuture<T>) CONTINUE;
+        }
+        if (stage == ProxyHttp.RESPONDED) {
+            return (CompletableFuture<T>) RESPONDED;
+        }
         CompletableFuture<T> f;
         try {
             f = stage.toCompletableFuture();

@@ -22,14 +22,28 @@ import org.pingora4j.proxy.Session;
  */
 public final class PingoraBenchProxy implements ProxyHttp<Void> {
 
-    private final ProxyArgs args;
+    private final String upstream;
+    private final boolean tls;
+    private final String sni;
     private final CaCertificates ca;
     private final String host;
 
     PingoraBenchProxy(ProxyArgs args) {
-        this.args = args;
-        this.ca = args.ca().map(CaCertificates::fromPemFile).orElse(null);
-        this.host = args.host();
+        this(args.upstream(), args.tls(), args.sni(), args.ca().map(CaCertificates::fromPemFile).orElse(null),
+                args.host());
+    }
+
+    /**
+     * Proxies to {@code upstream} ({@code host:port}), over TLS with {@code sni} if {@code tls},
+     * trusting {@code ca} (null: the JVM's trust store), and says {@code Host: host} upstream. Also
+     * the phases of the in-memory {@code ProxyRequestBenchmark}.
+     */
+    public PingoraBenchProxy(String upstream, boolean tls, String sni, CaCertificates ca, String host) {
+        this.upstream = upstream;
+        this.tls = tls;
+        this.sni = sni;
+        this.ca = ca;
+        this.host = host;
     }
 
     @Override
@@ -41,7 +55,7 @@ public final class PingoraBenchProxy implements ProxyHttp<Void> {
     public CompletionStage<HttpPeer> upstreamPeer(Session session, Void ctx) {
         // Built per request, as PooledProxy (and pingora's examples) do: what that costs is part of
         // what a user following the chapter pays.
-        HttpPeer peer = new HttpPeer(args.upstream(), args.tls(), args.sni())
+        HttpPeer peer = new HttpPeer(upstream, tls, sni)
                 .withOptions(options -> options.idleTimeout(Duration.ofSeconds(60))
                         .connectionTimeout(Duration.ofSeconds(5))
                         .totalConnectionTimeout(Duration.ofSeconds(10))

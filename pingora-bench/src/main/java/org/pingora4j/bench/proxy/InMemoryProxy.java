@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.pingora4j.bench.e2e.PingoraBenchProxy;
 import org.pingora4j.core.server.Transport;
 import org.pingora4j.core.server.conf.ServerConf;
 import org.pingora4j.core.services.ListeningService;
@@ -76,7 +77,7 @@ public final class InMemoryProxy implements AutoCloseable {
                 .sync()
                 .channel();
         ServerConf conf = ServerConf.builder().threads(1).upstreamKeepalivePoolSize(256).build();
-        service = ProxyService.httpProxyService(conf, new BenchPhases(originHost + ":80", "api.example.com"));
+        service = ProxyService.httpProxyService(conf, new PingoraBenchProxy(originHost + ":80", false, "", null, "api.example.com"));
         service.addTcp("proxy-" + n + ".bench:" + PROXY_PORT);
         service.start(new ServiceContext(conf, loops, Transport.local()));
     }
