@@ -3,6 +3,7 @@ package org.pingora4j.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.AsyncAppender;
@@ -13,7 +14,11 @@ import ch.qos.logback.core.AppenderBase;
 import ch.qos.logback.core.status.Status;
 import ch.qos.logback.core.status.StatusUtil;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -86,6 +91,53 @@ final class AccessLogProxyTest {
         AsyncAppender root = assertInstanceOf(AsyncAppender.class,
                 context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender("ASYNC_ERR"));
         assertTrue(root.isNeverBlock(), "the framework's own logs never block either");
+    }
+
+    @Test
+    void withTheAccessSettingsAFullQueueDropsLinesInsteadOfBlockingTheCaller() throws Exception {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        AsyncAppender configured = (AsyncAppender) context.getLogger("access").getAppender("ACCESS");
+        CountDownLatch unstuck = new CountDownLatch(1);
+        List<String> written = new CopyOnWriteArrayList<>();
+        AppenderBase<ILoggingEvent> stuckWriter = new AppenderBase<>() {
+            @Override
+            protected void append(ILoggingEvent event) {
+                try {
+                    unstuck.await(); // a disk or a terminal that does not take the line
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                written.add(event.getFormattedMessage());
+            }
+        };
+        stuckWriter.setContext(context);
+        stuckWriter.start();
+        AsyncAppender queue = new AsyncAppender();
+        queue.setContext(context);
+        queue.setQueueSize(4);
+        queue.setNeverBlock(configured.isNeverBlock());
+        queue.setDiscardingThreshold(configured.getDiscardingThreshold());
+        queue.addAppender(stuckWriter);
+        queue.start();
+        Logger logger = context.getLogger("access-full-queue-test");
+        logger.setAdditive(false);
+        logger.addAppender(queue);
+        try {
+            // The caller (an event loop, in the proxy) returns although nothing can be written
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+                for (int i = 0; i < 1000; i++) {
+                    logger.info("line {}", i);
+                }
+            });
+        } finally {
+            unstuck.countDown();
+            queue.stop(); // drains what the queue kept
+            logger.detachAppender(queue);
+        }
+        // What survives: the lines the writer had taken (logback's worker takes a batch of up to a
+        // queue's worth) and the 4 the queue held; the other 990-odd were dropped.
+        assertTrue(!written.isEmpty() && written.size() <= 2 * 4 + 1,
+                "a full queue dropped the rest: " + written.size() + " of 1000 written");
     }
 
     /** Hands each event's message to the test, on whatever thread logged it. */
