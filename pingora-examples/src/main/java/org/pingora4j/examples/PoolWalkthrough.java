@@ -7,12 +7,10 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.time.Duration;
 import org.pingora4j.core.connectors.http.Http1ClientSession;
 import org.pingora4j.core.connectors.http.HttpConnector;
 import org.pingora4j.core.protocols.Digest;
 import org.pingora4j.core.upstreams.HttpPeer;
-import org.pingora4j.pool.GroupKey;
 
 /**
  * The chapter's "how the connection pool works" snippets, run for real against the connector the
@@ -28,13 +26,9 @@ public final class PoolWalkthrough {
     /** Fetches {@code path} from {@code peer} once and returns the connection's digest. */
     public static Digest fetchOnce(HttpConnector connector, HttpPeer peer, EventLoop loop, String path) {
         // tag::get[]
-        // The upstream's reuse hash: which pooled connections may serve it
-        GroupKey reuseHash = peer.reuseKey();
-
-        // Take an idle connection of that group from the pool, or connect a new one
+        // Take an idle connection of the peer's group (its reuse hash) from the pool, or connect a new one
         Http1ClientSession connection = connector.getHttpSession(peer, loop).join();
         // end::get[]
-        assert connection.peer().reuseKey().equals(reuseHash);
 
         HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
         request.headers().set("Host", peer.sni().isEmpty() ? peer.host() : peer.sni());
@@ -50,13 +44,9 @@ public final class PoolWalkthrough {
         }
 
         // tag::release[]
-        // How long the connection may idle in the pool
-        Duration idleTimeout = peer.idleTimeout();
-
-        // Give it back: pooled for idleTimeout if it is reusable, closed otherwise
+        // Give it back: pooled for the peer's idle timeout if it is reusable, closed otherwise
         connector.releaseHttpSession(connection).join();
         // end::release[]
-        assert idleTimeout == null || !idleTimeout.isNegative();
         return connection.digest();
     }
 }

@@ -124,8 +124,12 @@ public class PooledProxy implements ReuseMonitoring<Void> {
             System.out.println(ExampleSettings.usage());
             return;
         }
-        Built built = build(settings, System.out::println);
+        Server server = build(settings, System.out::println).server();
+        // tag::main[]
+
+        // Run it until SIGTERM (graceful) or SIGINT (fast), then exit
         System.out.println("Proxy server with connection pool running on " + settings.listen());
-        built.server().runForever();
+        server.runForever();
+        // end::main[]
     }
 }

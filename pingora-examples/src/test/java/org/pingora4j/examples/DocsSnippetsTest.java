@@ -17,7 +17,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Keeps the docs from rotting: every Java block in {@code docs/} must be a verbatim copy of a
  * tagged region ({@code // tag::name[]} ... {@code // end::name[]}) of a source file the build
- * compiles and tests, named by a {@code <!-- snippet: path#name -->} line just before it.
+ * compiles and tests, named by a {@code <!-- snippet: path#name -->} line just before it. A tag may
+ * mark several regions of one file; they are joined in order, so that a snippet can leave out the
+ * lines between them.
  */
 final class DocsSnippetsTest {
 
@@ -65,6 +67,14 @@ final class DocsSnippetsTest {
         List<String> logging = region("pingora-examples/src/main/java/org/pingora4j/examples/ReuseMonitoring.java", "logging");
         assertEquals("@Override", logging.get(0));
         assertTrue(logging.get(logging.size() - 1).equals("}"), logging.toString());
+    }
+
+    @Test
+    void aTagInSeveralRegionsIsJoinedInOrder() throws IOException {
+        List<String> main = region("pingora-examples/src/main/java/org/pingora4j/examples/PooledProxy.java", "main");
+        assertEquals("// Create the server", main.get(0));
+        assertEquals("server.runForever();", main.get(main.size() - 1), "the second region, in main()");
+        assertTrue(main.contains("server.addService(proxyService);"), "the first region, in build()");
     }
 
     /** Returns the lines of {@code tag} in {@code path} (the whole file without a tag), dedented. */
