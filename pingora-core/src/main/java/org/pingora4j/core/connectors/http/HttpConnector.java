@@ -148,6 +148,11 @@ public final class HttpConnector implements AutoCloseable {
                 staleOnCheckout.sum(), idleClosed.sum(), released.sum(), notReusable.sum(), pool.stats());
     }
 
+    /** The meters connects report to; {@link ConnectorMeters#NONE} without a registry. */
+    ConnectorMeters meters() {
+        return meters;
+    }
+
     /** Idle connections in the pool now, without a whole {@link #stats()} snapshot; for the gauge. */
     int poolIdle() {
         return pool.idleCount();
