@@ -44,7 +44,7 @@ final class MicrometerProxyMetrics implements ProxyMetrics {
                     .register(registry);
         }
         retries = Counter.builder("pingora.proxy.retries")
-                .description("Requests sent upstream again after a failed try")
+                .description("Retries: tries of a request after its first, counted when the request ends")
                 .tags(tags).register(registry);
         // No percentiles or histogram: count, sum and max only, so that recording stays cheap.
         upstreamResponseTime = Timer.builder("pingora.proxy.upstream.response.time")
