@@ -291,8 +291,8 @@ public final class ProxyService<C> extends ListeningService {
          * connect and TLS handshake times, connect failures by type). A connector given with
          * {@link #connector} registers its own, through {@link HttpConnector.Builder#metrics}.
          * Without this call the service records nothing. To serve them to Prometheus, pass a
-         * {@code PrometheusMeterRegistry} and add a
-         * {@link org.pingora4j.core.services.PrometheusService} to the server. Mirrors pingora's
+         * {@code PrometheusMeterRegistry} and add a {@code PrometheusService} (pingora-core) serving
+         * it to the server. Mirrors pingora's
          * Prometheus metrics, which are registered in the {@code prometheus} crate's global registry.
          */
         public Builder<C> metrics(MeterRegistry value) {
