@@ -101,6 +101,13 @@ final class PrometheusServiceTest {
         assertTrue(refused instanceof ConnectException || refused.getCause() instanceof ConnectException, refused.toString());
     }
 
+    @Test
+    void aMissingNameOrRegistryIsRefusedByName() {
+        assertEquals("name", assertThrows(NullPointerException.class, () -> new PrometheusService(null, registry)).getMessage());
+        assertEquals("registry", assertThrows(NullPointerException.class,
+                () -> PrometheusService.prometheusHttpService(null)).getMessage());
+    }
+
     private HttpRequest.Builder request(String path) {
         int port = service.boundAddresses().get(0).getPort();
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10));

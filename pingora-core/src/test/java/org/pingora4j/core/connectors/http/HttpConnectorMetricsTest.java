@@ -98,6 +98,13 @@ final class HttpConnectorMetricsTest {
         assertInstanceOf(MicrometerConnectorMeters.class, connector.meters());
     }
 
+    @Test
+    void aMissingRegistryOrTagsIsRefusedByName() {
+        HttpConnector.Builder builder = HttpConnector.builder(new ConnectorOptions(8));
+        assertEquals("registry", assertThrows(NullPointerException.class, () -> builder.metrics(null, Tags.empty())).getMessage());
+        assertEquals("tags", assertThrows(NullPointerException.class, () -> builder.metrics(registry, null)).getMessage());
+    }
+
     private double counter(String name) {
         return registry.get(name).functionCounter().count();
     }
