@@ -420,6 +420,7 @@ final class ProxyRequest<C> {
         } catch (RuntimeException | Error e) {
             logger.warn("logging phase failed", e);
         }
+        service.metrics().requestFinished(session, error, retries);
         service.requestFinished();
         boolean reuseClient = response.keepAlive() && response.done() && error == null && !service.isStopping();
         downstream.requestFinished(reuseClient, body.done(), DRAIN_LIMIT);

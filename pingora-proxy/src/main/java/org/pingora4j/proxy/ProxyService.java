@@ -1,5 +1,7 @@
 package org.pingora4j.proxy;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.resolver.AddressResolverGroup;
@@ -47,6 +49,8 @@ public final class ProxyService<C> extends ListeningService {
     private final FailureLog failures = new FailureLog();
     private final Ticker ticker;
     private final Scheduler timerScheduler;
+    private final MeterRegistry registry;
+    private final ProxyMetrics metrics;
     private volatile HttpConnector connector;
     private volatile boolean stopping;
 
@@ -60,6 +64,8 @@ public final class ProxyService<C> extends ListeningService {
         this.connector = b.connector;
         this.ticker = b.ticker;
         this.timerScheduler = b.timerScheduler;
+        this.registry = b.registry;
+        this.metrics = b.registry == null ? ProxyMetrics.NONE : new MicrometerProxyMetrics(b.registry, meterTags(), this);
     }
 
     /**
@@ -121,6 +127,15 @@ public final class ProxyService<C> extends ListeningService {
         return timerScheduler;
     }
 
+    ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    /** The tags on every meter of this service and its connector: {@code service=<name>}. */
+    private Tags meterTags() {
+        return Tags.of("service", name());
+    }
+
     int maxRetries() {
         return conf.maxRetries();
     }
@@ -134,11 +149,14 @@ public final class ProxyService<C> extends ListeningService {
         if (connector == null) {
             EventLoopGroup loops = context.eventLoops();
             Scheduler onTheLoops = (task, delayNanos) -> loops.next().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-            connector = HttpConnector.builder(connectorOptions)
+            HttpConnector.Builder connectorBuilder = HttpConnector.builder(connectorOptions)
                     .channelType(context.transport().socketChannelType())
                     .resolver(resolver)
-                    .scheduler(onTheLoops)
-                    .build();
+                    .scheduler(onTheLoops);
+            if (registry != null) {
+                connectorBuilder.metrics(registry, meterTags());
+            }
+            connector = connectorBuilder.build();
         }
     }
 
@@ -217,6 +235,7 @@ public final class ProxyService<C> extends ListeningService {
         private HttpConnector connector;
         private Ticker ticker = Ticker.system();
         private Scheduler timerScheduler;
+        private MeterRegistry registry;
 
         private Builder(ServerConf conf, ProxyHttp<C> proxy) {
             this.conf = Objects.requireNonNull(conf, "conf");
@@ -261,6 +280,23 @@ public final class ProxyService<C> extends ListeningService {
         public Builder<C> clock(Ticker clockTicker, Scheduler clockScheduler) {
             ticker = Objects.requireNonNull(clockTicker, "ticker");
             timerScheduler = Objects.requireNonNull(clockScheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * Registers the service's meters in {@code value}, tagged {@code service=<name>}: requests
+         * by status class, errors by type, retries, upstream response time, requests in flight; and
+         * those of the connector the service makes at start (its pool's hits, misses, puts,
+         * evictions, expirations, removals, idle connections and reuse ratio; connections opened,
+         * connect and TLS handshake times, connect failures by type). A connector given with
+         * {@link #connector} registers its own, through {@link HttpConnector.Builder#metrics}.
+         * Without this call the service records nothing. To serve them to Prometheus, pass a
+         * {@code PrometheusMeterRegistry} and add a {@code PrometheusService} (pingora-core) serving
+         * it to the server. Mirrors pingora's
+         * Prometheus metrics, which are registered in the {@code prometheus} crate's global registry.
+         */
+        public Builder<C> metrics(MeterRegistry value) {
+            registry = Objects.requireNonNull(value, "registry");
             return this;
         }
 

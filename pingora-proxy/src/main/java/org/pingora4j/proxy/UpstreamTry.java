@@ -29,6 +29,7 @@ final class UpstreamTry<C> implements UpstreamExchange.Events {
     private final int id;
     private UpstreamExchange exchange;
     private long upstreamBodyLeft;
+    private long sentAt;
 
     UpstreamTry(ProxyRequest<C> request, int id) {
         this.request = request;
@@ -48,6 +49,7 @@ final class UpstreamTry<C> implements UpstreamExchange.Events {
             request.proxyError(id, e);
             return;
         }
+        sentAt = request.service().metrics().upstreamRequestSent();
         exchange.start(upstreamRequest.unwrap(), hasBody, request.body());
     }
 
@@ -85,6 +87,7 @@ final class UpstreamTry<C> implements UpstreamExchange.Events {
             ReferenceCountUtil.release(upstreamResponse);
             return;
         }
+        request.service().metrics().upstreamResponded(sentAt);
         if (upstreamResponse.status().code() == 101) {
             request.proxyError(id, PingoraException.upstream(ErrorType.H1_ERROR, RetryType.NO,
                     "upstream switched protocols, which is not proxied (" + request.peer() + ")", null));

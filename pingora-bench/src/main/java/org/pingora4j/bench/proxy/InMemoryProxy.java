@@ -1,5 +1,6 @@
 package org.pingora4j.bench.proxy;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -59,6 +60,14 @@ public final class InMemoryProxy implements AutoCloseable {
      * @throws Exception if either cannot start
      */
     public InMemoryProxy(int bodySize) throws Exception {
+        this(bodySize, null);
+    }
+
+    /**
+     * As {@link #InMemoryProxy(int)}, with the proxy's meters in {@code registry} (none if null), to
+     * measure what metrics cost per request.
+     */
+    public InMemoryProxy(int bodySize, MeterRegistry registry) throws Exception {
         this.bodySize = bodySize;
         int n = INSTANCES.incrementAndGet();
         String originHost = "origin-" + n + ".bench";
@@ -77,7 +86,12 @@ public final class InMemoryProxy implements AutoCloseable {
                 .sync()
                 .channel();
         ServerConf conf = ServerConf.builder().threads(1).upstreamKeepalivePoolSize(256).build();
-        service = ProxyService.httpProxyService(conf, new PingoraBenchProxy(originHost + ":80", false, "", null, "api.example.com"));
+        ProxyService.Builder<Void> builder = ProxyService.builder(conf,
+                new PingoraBenchProxy(originHost + ":80", false, "", null, "api.example.com"));
+        if (registry != null) {
+            builder.metrics(registry);
+        }
+        service = builder.build();
         service.addTcp("proxy-" + n + ".bench:" + PROXY_PORT);
         service.start(new ServiceContext(conf, loops, Transport.local()));
     }

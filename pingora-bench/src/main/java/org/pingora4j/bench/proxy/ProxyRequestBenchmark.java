@@ -1,5 +1,7 @@
 package org.pingora4j.bench.proxy;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -46,6 +48,13 @@ public class ProxyRequestBenchmark {
     @Param({"2048", "65536"})
     public int bodySize;
 
+    /**
+     * Whether the proxy records its meters (in a Prometheus registry, never scraped here): run with
+     * {@code -p metrics=false,true} to measure what metrics cost per request.
+     */
+    @Param({"false"})
+    public boolean metrics;
+
     private InMemoryProxy proxy;
     private BenchClient proxiedClient;
     private BenchClient directClient;
@@ -53,7 +62,7 @@ public class ProxyRequestBenchmark {
     /** Starts the origin, the proxy and one keep-alive client connection to each. */
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        proxy = new InMemoryProxy(bodySize);
+        proxy = new InMemoryProxy(bodySize, metrics ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null);
         proxiedClient = proxy.proxiedClient();
         directClient = proxy.directClient();
         // Fail here, not in the measurement, if either path does not answer as expected.

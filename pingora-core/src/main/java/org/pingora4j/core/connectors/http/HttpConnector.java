@@ -1,5 +1,8 @@
 package org.pingora4j.core.connectors.http;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
@@ -63,6 +66,7 @@ public final class HttpConnector implements AutoCloseable {
     private final LongAdder idleClosed = new LongAdder();
     private final LongAdder released = new LongAdder();
     private final LongAdder notReusable = new LongAdder();
+    private final ConnectorMeters meters;
 
     /** Creates a connector with the system resolver, NIO sockets, and the system clock. */
     public HttpConnector(ConnectorOptions options) {
@@ -79,6 +83,7 @@ public final class HttpConnector implements AutoCloseable {
                 .scheduler(b.scheduler)
                 .evictionListener((meta, connection, cause) -> connection.closeEvicted(cause))
                 .build();
+        this.meters = b.registry == null ? ConnectorMeters.NONE : new MicrometerConnectorMeters(b.registry, b.tags, this);
     }
 
     /** Returns a builder for a connector with a custom resolver, socket type, clock or scheduler. */
@@ -143,6 +148,16 @@ public final class HttpConnector implements AutoCloseable {
                 staleOnCheckout.sum(), idleClosed.sum(), released.sum(), notReusable.sum(), pool.stats());
     }
 
+    /** The meters connects report to; {@link ConnectorMeters#NONE} without a registry. */
+    ConnectorMeters meters() {
+        return meters;
+    }
+
+    /** Idle connections in the pool now, without a whole {@link #stats()} snapshot; for the gauge. */
+    int poolIdle() {
+        return pool.idleCount();
+    }
+
     /** Returns the transport connector that establishes new connections. */
     public TransportConnector transport() {
         return transport;
@@ -205,8 +220,10 @@ public final class HttpConnector implements AutoCloseable {
                     established.channel().close();
                 }
                 connectsFailed.increment();
-                result.completeExceptionally(PingoraException.internal(ErrorType.INTERNAL_ERROR,
-                        "the event loop shut down while connecting (" + peer + ")", e));
+                PingoraException failure = PingoraException.internal(ErrorType.INTERNAL_ERROR,
+                        "the event loop shut down while connecting (" + peer + ")", e);
+                meters.connectFailed(failure);
+                result.completeExceptionally(failure);
             }
         });
     }
@@ -215,10 +232,13 @@ public final class HttpConnector implements AutoCloseable {
                              CompletableFuture<Http1ClientSession> result) {
         if (error != null) {
             connectsFailed.increment();
-            result.completeExceptionally(unwrap(error));
+            Throwable failure = unwrap(error);
+            meters.connectFailed(failure);
+            result.completeExceptionally(failure);
             return;
         }
         connectsOk.increment();
+        meters.connected(established);
         try {
             Http1ClientSession session = adopt(established, peer);
             if (!result.complete(session)) {
@@ -345,6 +365,8 @@ public final class HttpConnector implements AutoCloseable {
         private Class<? extends Channel> channelType = NioSocketChannel.class;
         private Ticker ticker = Ticker.system();
         private Scheduler scheduler = Scheduler.system();
+        private MeterRegistry registry;
+        private Tags tags = Tags.empty();
 
         private Builder(ConnectorOptions options) {
             if (options == null) {
@@ -374,6 +396,20 @@ public final class HttpConnector implements AutoCloseable {
         /** Sets what runs the pool's maintenance (expiry, trimming). */
         public Builder scheduler(Scheduler value) {
             scheduler = java.util.Objects.requireNonNull(value, "scheduler");
+            return this;
+        }
+
+        /**
+         * Registers the connector's and its pool's meters in {@code value}, with {@code extraTags}
+         * on each (to tell several connectors apart, e.g. {@code service=...}). The pool's counters
+         * are read when the registry is scraped; connects are timed, and failed ones counted by
+         * {@link ErrorType}. Without this call nothing is registered or recorded. The meters are
+         * listed in docs/user_guide/metrics.md. A pingora4j addition: Pingora exposes its metrics
+         * through the {@code prometheus} crate's global registry instead.
+         */
+        public Builder metrics(MeterRegistry value, Iterable<Tag> extraTags) {
+            registry = java.util.Objects.requireNonNull(value, "registry");
+            tags = Tags.of(java.util.Objects.requireNonNull(extraTags, "tags"));
             return this;
         }
 
