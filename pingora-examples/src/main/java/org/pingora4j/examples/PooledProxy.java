@@ -18,8 +18,9 @@ import org.pingora4j.proxy.Session;
  * 60 s, connection timeout 5 s, total connection timeout 10 s, pool of 256), sets
  * {@code Host: api.example.com}, and logs per request whether the connection was reused.
  *
- * <p>Run it with {@code --upstream}, {@code --sni}, {@code --ca-file}, {@code --listen} and
- * {@code --resolve} to point it elsewhere; see {@link ExampleSettings#usage()}.
+ * <p>Run it with {@code java -jar pingora4j-examples.jar} and {@code --upstream}, {@code --sni},
+ * {@code --ca-file}, {@code --listen}, {@code --resolve} and {@code --threads} to point it
+ * elsewhere; see {@link ExampleSettings#usage()}.
  */
 // tag::proxy[]
 public class PooledProxy implements ReuseMonitoring<Void> {
@@ -80,20 +81,21 @@ public class PooledProxy implements ReuseMonitoring<Void> {
     }
 
     /**
-     * Builds what {@link #main} runs: a server, a configuration with a pool of 256, the proxy
-     * service listening on {@code settings.listen()}.
+     * Builds what {@link #main} runs: a server, a configuration with a pool of 256 and
+     * {@code settings.threads()} event loops, the proxy service listening on {@code settings.listen()}.
      */
     public static Built build(ExampleSettings settings, Consumer<String> out) {
         // tag::main[]
-        // Create the server
-        Server server = new Server(settings.opt());
+        // Create the server: a pool of 256 idle upstream connections and --threads event
+        // loops, unless a pingora_conf.yaml given with -c decides
+        Server server = settings.opt().conf().isPresent()
+                ? new Server(settings.opt())
+                : new Server(settings.opt(), ServerConf.builder()
+                        .upstreamKeepalivePoolSize(256)
+                        .threads(settings.threads())
+                        .build());
         server.bootstrap();
-
-        // Configure the server: a pool of 256 idle upstream connections
-        // (unless a pingora_conf.yaml given with -c says otherwise)
-        ServerConf serverConf = settings.opt().conf().isPresent()
-                ? server.conf()
-                : server.conf().toBuilder().upstreamKeepalivePoolSize(256).build();
+        ServerConf serverConf = server.conf();
 
         // Create the proxy service
         PooledProxy proxy = new PooledProxy(settings, out);
@@ -107,25 +109,15 @@ public class PooledProxy implements ReuseMonitoring<Void> {
         // Add the service to the server
         server.addService(proxyService);
         // end::main[]
+        ExampleMetrics.addTo(server, proxyService, settings);
         return new Built(server, proxyService, proxy);
     }
 
-    /** Runs the proxy until SIGTERM (graceful) or SIGINT (fast). */
+    /**
+     * Runs the proxy until SIGTERM (graceful) or SIGINT (fast): the same as
+     * {@code java -jar pingora4j-examples.jar}, so {@code args} may also name another example.
+     */
     public static void main(String[] args) {
-        ExampleSettings settings;
-        try {
-            settings = ExampleSettings.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        if (settings.opt().help()) {
-            System.out.println(ExampleSettings.usage());
-            return;
-        }
-        Built built = build(settings, System.out::println);
-        System.out.println("Proxy server with connection pool running on " + settings.listen());
-        built.server().runForever();
+        Examples.main(args);
     }
 }

@@ -25,7 +25,9 @@ import picocli.CommandLine.Spec;
  *
  * <p>{@code -h/--help} is picocli's usage-help option: a command run with
  * {@link picocli.CommandLine#execute} prints the whole help and exits 0 before the server is made;
- * parsed with {@code parseArgs}, it sets {@link Opt#help()} for {@link Server#bootstrap()}. Mutable,
+ * parsed with {@code parseArgs}, it sets {@link Opt#help()} for {@link Server#bootstrap()}. In a
+ * help that does not sort its options, Pingora's come after the application's own (order 100 to
+ * 104). Mutable,
  * as picocli fills it; {@link #opt()} takes an immutable copy.
  */
 public final class OptMixin {
@@ -35,17 +37,17 @@ public final class OptMixin {
 
     private Path conf;
 
-    @Option(names = {"-t", "--test"}, order = 1, description = "test the configuration and exit: 0 if valid, 1 if not")
+    @Option(names = {"-t", "--test"}, order = 101, description = "test the configuration and exit: 0 if valid, 1 if not")
     private boolean test;
 
-    @Option(names = {"-d", "--daemon"}, order = 2, description = "run in the background (not supported on the JVM: exits 1)")
+    @Option(names = {"-d", "--daemon"}, order = 102, description = "run in the background (not supported on the JVM: exits 1)")
     private boolean daemon;
 
-    @Option(names = {"-u", "--upgrade"}, order = 3,
+    @Option(names = {"-u", "--upgrade"}, order = 103,
             description = "take over the sockets of a running server (not supported: exits 1)")
     private boolean upgrade;
 
-    @Option(names = {"-h", "--help"}, order = 4, usageHelp = true, description = "print this help and exit")
+    @Option(names = {"-h", "--help"}, order = 104, usageHelp = true, description = "print this help and exit")
     private boolean help;
 
     // pingora's hidden flag: `cargo test -- --nocapture` may pass it to the server.
@@ -56,7 +58,7 @@ public final class OptMixin {
     public OptMixin() {
     }
 
-    @Option(names = {"-c", "--conf"}, order = 0, paramLabel = "<PATH>",
+    @Option(names = {"-c", "--conf"}, order = 100, paramLabel = "<PATH>",
             description = "the configuration file (YAML); the defaults when absent")
     private void conf(String value) {
         if (value.isEmpty()) {
