@@ -1,6 +1,7 @@
 package org.pingora4j.examples;
 
 import java.io.PrintStream;
+import java.util.concurrent.CompletionException;
 import org.pingora4j.core.server.Server;
 import org.pingora4j.core.server.conf.ServerConf;
 import org.pingora4j.proxy.ProxyHttp;
@@ -57,6 +58,12 @@ public final class Examples {
             return launch(settings, out);
         } catch (UnsupportedOperationException e) {
             err.println(PROGRAM + ": " + e.getMessage());
+            err.flush();
+            return 1;
+        } catch (RuntimeException e) {
+            // An example that fails (an upstream refusing, say) reports why in one line, not a trace.
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            err.println(PROGRAM + ": " + settings.example().cliName() + " failed: " + cause.getMessage());
             err.flush();
             return 1;
         }

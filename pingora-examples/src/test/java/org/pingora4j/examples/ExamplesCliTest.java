@@ -96,4 +96,15 @@ final class ExamplesCliTest {
         assertEquals(1, run("--metrics", "127.0.0.1:9091", "walkthrough"));
         assertTrue(err().startsWith("pingora4j-examples: --metrics: the walkthrough example runs no server"), err());
     }
+
+    @Test
+    void aFailingExampleExitsOneWithItsReasonInOneLine() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        assertEquals(1, run("walkthrough", "--upstream", "127.0.0.1:" + closedPort, "--no-tls"));
+        assertTrue(err().startsWith("pingora4j-examples: walkthrough failed: CONNECT_REFUSED"), err());
+        assertEquals(1, err().lines().count(), err());
+    }
 }
