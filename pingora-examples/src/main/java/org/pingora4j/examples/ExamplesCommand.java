@@ -49,7 +49,6 @@ final class ExamplesCommand {
     private Example example = Example.POOLED_PROXY;
     private String upstream;
     private String sni;
-    private Path caFile;
     private String listen = ExampleSettings.CHAPTER_LISTEN;
     private Integer threads;
     private String metrics;
@@ -85,9 +84,7 @@ final class ExamplesCommand {
 
     @Option(names = "--ca-file", order = 4, paramLabel = "PATH",
             description = "trust this CA (PEM) for the upstream (default: the JDK's trust store)")
-    private void caFile(Path value) {
-        caFile = value;
-    }
+    private Path caFile;
 
     @Option(names = "--listen", order = 5, paramLabel = "ADDR:PORT",
             description = "where the proxy listens (default: " + ExampleSettings.CHAPTER_LISTEN
