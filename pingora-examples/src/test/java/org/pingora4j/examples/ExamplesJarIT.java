@@ -71,6 +71,8 @@ final class ExamplesJarIT {
             err.await(line -> line.contains("server started"));
             assertTrue(err.seen(line -> line.contains("on 2 ") && line.contains("event loop(s)")),
                     "--threads 2 gives the server two event loops: " + err.all());
+            assertTrue(err.seen(line -> line.contains("event loop(s)") && !line.contains(" nio ")),
+                    "the native transport loads from the jar: " + err.all());
 
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             for (int i = 0; i < 2; i++) {
@@ -90,6 +92,34 @@ final class ExamplesJarIT {
             origin.stop(0);
         }
         assertEquals(0, proxy.exitValue(), "SIGTERM: a graceful shutdown, then exit 0");
+    }
+
+    @Test
+    void theJarRunsAnExampleByNameOverTlsWithConscryptFromTheJar() throws Exception {
+        try (DemoOrigin origin = DemoOrigin.start()) {
+            int listen = freePort();
+            Process proxy = start("idle-timeout", "--upstream", "example.com:" + origin.port(),
+                    "--resolve", "example.com=127.0.0.1", "--ca-file", DemoOrigin.demoCaFile().toString(),
+                    "--listen", "127.0.0.1:" + listen);
+            Lines err = new Lines(proxy.getErrorStream());
+            new Lines(proxy.getInputStream());
+            try {
+                err.await(line -> line.contains("server started"));
+                HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + listen + "/idle")).timeout(Duration.ofSeconds(10)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, response.statusCode(), response.body());
+                assertEquals(1, origin.connections(), "one TLS connection to the origin");
+            } finally {
+                proxy.destroy();
+                if (!proxy.waitFor(30, TimeUnit.SECONDS)) {
+                    proxy.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+            // TlsContexts warns when Conscrypt is missing or fails to load; read to the end to be sure.
+            assertTrue(err.untilEnd().stream().noneMatch(line -> line.contains("Conscrypt")),
+                    "Conscrypt's native library loads from the jar: " + err.all());
+        }
     }
 
     private record Ran(int status, String out, String err) {
@@ -131,9 +161,10 @@ final class ExamplesJarIT {
     private static final class Lines {
         private final BlockingQueue<String> unread = new LinkedBlockingQueue<>();
         private final List<String> all = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final Thread reader;
 
         Lines(InputStream in) {
-            Thread reader = new Thread(() -> {
+            reader = new Thread(() -> {
                 try (BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                     for (String line; (line = lines.readLine()) != null; ) {
                         all.add(line);
@@ -159,6 +190,15 @@ final class ExamplesJarIT {
                     return;
                 }
             }
+        }
+
+        /** Returns every line, once the process closed the stream (bounded: 30 s). */
+        List<String> untilEnd() throws InterruptedException {
+            reader.join(TimeUnit.SECONDS.toMillis(30));
+            if (reader.isAlive()) {
+                throw new AssertionError("the process's output did not end within 30 s");
+            }
+            return all();
         }
 
         boolean seen(Predicate<String> wanted) {
