@@ -1,8 +1,15 @@
 package org.pingora4j.examples;
 
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.pingora4j.core.connectors.ConnectorOptions;
+import org.pingora4j.core.server.Transport;
 import org.pingora4j.core.server.conf.ServerConf;
+import org.pingora4j.core.services.ServiceContext;
 import org.pingora4j.proxy.ProxyHttp;
 import org.pingora4j.proxy.ProxyService;
 
@@ -61,5 +68,35 @@ public final class PoolSizeConfig {
         // end::from-conf[]
         assert options.keepalivePoolSize() == serverConf.upstreamKeepalivePoolSize();
         return proxyService;
+    }
+
+    /**
+     * Prints the pool each way gives the proxy's connector, and {@code yaml}'s (if not null): what
+     * {@code java -jar pingora4j-examples.jar pool-size-config} runs.
+     */
+    public static void report(PrintStream out, Path yaml) {
+        out.println("pool size in code (ConnectorOptions):           " + capacity(inCode(new PooledProxy())));
+        out.println("pool size from ServerConf (fromServerConf):     " + capacity(fromServerConf(new PooledProxy())));
+        out.println("pool size by default (ServerConf.defaults()):   "
+                + capacity(ProxyService.httpProxyService(ServerConf.defaults(), new PooledProxy())));
+        if (yaml != null) {
+            out.println("pool size from " + yaml + ": " + capacity(fromYaml(yaml, new PooledProxy())));
+        }
+    }
+
+    /** Starts {@code service} on a loopback port, for its connector to exist, and stops it. */
+    private static int capacity(ProxyService<?> service) {
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            service.addTcp("127.0.0.1:0");
+            service.start(new ServiceContext(ServerConf.defaults(), loops, Transport.nio()));
+            return service.connector().stats().pool().capacity();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the proxy service on 127.0.0.1", e);
+        } finally {
+            service.stopAccepting();
+            service.shutdown();
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 }

@@ -1,12 +1,19 @@
 package org.pingora4j.examples;
 
 import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.pingora4j.core.connectors.ConnectorOptions;
 import org.pingora4j.core.connectors.http.Http1ClientSession;
 import org.pingora4j.core.connectors.http.HttpConnector;
 import org.pingora4j.core.protocols.Digest;
@@ -48,5 +55,25 @@ public final class PoolWalkthrough {
         connector.releaseHttpSession(connection).join();
         // end::release[]
         return connection.digest();
+    }
+
+    /**
+     * Fetches {@code /} from the settings' upstream twice through one connector, printing whether
+     * each fetch reused a pooled connection: what {@code java -jar pingora4j-examples.jar
+     * walkthrough} runs.
+     */
+    public static void run(ExampleSettings settings, PrintStream out) {
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try (HttpConnector connector = HttpConnector.builder(new ConnectorOptions(128))
+                .resolver(settings.resolver()).build()) {
+            HttpPeer peer = new HttpPeer(settings.upstream(), settings.tls(), settings.sni())
+                    .withOptions(o -> o.idleTimeout(Duration.ofSeconds(60)).ca(settings.ca()));
+            for (int i = 1; i <= 2; i++) {
+                Digest digest = fetchOnce(connector, peer, loops.next(), "/");
+                out.println("fetch " + i + " from " + settings.upstream() + ": connection reused: " + digest.reused());
+            }
+        } finally {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 }

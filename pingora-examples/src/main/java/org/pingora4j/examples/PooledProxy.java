@@ -1,12 +1,15 @@
 package org.pingora4j.examples;
 
+import java.io.PrintStream;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.pingora4j.core.protocols.http.RequestHeader;
 import org.pingora4j.core.server.Server;
 import org.pingora4j.core.server.conf.ServerConf;
+import org.pingora4j.core.services.PrometheusService;
 import org.pingora4j.core.upstreams.CaCertificates;
 import org.pingora4j.core.upstreams.HttpPeer;
 import org.pingora4j.proxy.ProxyService;
@@ -18,8 +21,9 @@ import org.pingora4j.proxy.Session;
  * 60 s, connection timeout 5 s, total connection timeout 10 s, pool of 256), sets
  * {@code Host: api.example.com}, and logs per request whether the connection was reused.
  *
- * <p>Run it with {@code --upstream}, {@code --sni}, {@code --ca-file}, {@code --listen} and
- * {@code --resolve} to point it elsewhere; see {@link ExampleSettings#usage()}.
+ * <p>Run it with {@code java -jar pingora4j-examples.jar} and {@code --upstream}, {@code --sni},
+ * {@code --ca-file}, {@code --listen}, {@code --resolve} and {@code --threads} to point it
+ * elsewhere; see {@link ExampleSettings#usage()}.
  */
 // tag::proxy[]
 public class PooledProxy implements ReuseMonitoring<Void> {
@@ -76,30 +80,37 @@ public class PooledProxy implements ReuseMonitoring<Void> {
     // end::phases[]
 
     /** A server with the proxy service added, not started yet. */
-    public record Built(Server server, ProxyService<Void> service, PooledProxy proxy) {
+    public record Built(Server server, ProxyService<Void> service, PooledProxy proxy,
+                        Optional<PrometheusService> metrics) {
     }
 
     /**
-     * Builds what {@link #main} runs: a server, a configuration with a pool of 256, the proxy
-     * service listening on {@code settings.listen()}.
+     * Builds what {@link #main} runs: a server, a configuration with a pool of 256 and
+     * {@code settings.threads()} event loops, the proxy service listening on {@code settings.listen()}.
      */
     public static Built build(ExampleSettings settings, Consumer<String> out) {
         // tag::main[]
-        // Create the server
-        Server server = new Server(settings.opt());
+        // Create the server: a pool of 256 idle upstream connections and --threads event
+        // loops, unless a pingora_conf.yaml given with -c decides
+        Server server = settings.opt().conf().isPresent()
+                ? new Server(settings.opt())
+                : new Server(settings.opt(), ServerConf.builder()
+                        .upstreamKeepalivePoolSize(256)
+                        .threads(settings.threads())
+                        .build());
         server.bootstrap();
-
-        // Configure the server: a pool of 256 idle upstream connections
-        // (unless a pingora_conf.yaml given with -c says otherwise)
-        ServerConf serverConf = settings.opt().conf().isPresent()
-                ? server.conf()
-                : server.conf().toBuilder().upstreamKeepalivePoolSize(256).build();
+        ServerConf serverConf = server.conf();
 
         // Create the proxy service
         PooledProxy proxy = new PooledProxy(settings, out);
-        ProxyService<Void> proxyService = ProxyService.builder(serverConf, proxy)
-                .resolver(settings.resolver())
-                .build();
+        ProxyService.Builder<Void> builder = ProxyService.builder(serverConf, proxy)
+                .resolver(settings.resolver());
+
+        // With --metrics HOST:PORT, serve the pool's and the proxy's meters there
+        Optional<PrometheusService> metrics = settings.metricsAddress()
+                .map(address -> PrometheusEndpoint.serve(server, address));
+        metrics.ifPresent(prometheus -> builder.metrics(prometheus.registry()));
+        ProxyService<Void> proxyService = builder.build();
 
         // Where to listen
         proxyService.addTcp(settings.listen());
@@ -107,29 +118,25 @@ public class PooledProxy implements ReuseMonitoring<Void> {
         // Add the service to the server
         server.addService(proxyService);
         // end::main[]
-        return new Built(server, proxyService, proxy);
+        return new Built(server, proxyService, proxy, metrics);
     }
 
-    /** Runs the proxy until SIGTERM (graceful) or SIGINT (fast). */
-    public static void main(String[] args) {
-        ExampleSettings settings;
-        try {
-            settings = ExampleSettings.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        if (settings.opt().help()) {
-            System.out.println(ExampleSettings.usage());
-            return;
-        }
-        Server server = build(settings, System.out::println).server();
+    /** Builds the proxy and runs it until SIGTERM (graceful) or SIGINT (fast), then exits. */
+    public static void run(ExampleSettings settings, PrintStream out) {
+        Server server = build(settings, out::println).server();
         // tag::main[]
 
         // Run it until SIGTERM (graceful) or SIGINT (fast), then exit
-        System.out.println("Proxy server with connection pool running on " + settings.listen());
+        out.println("Proxy server with connection pool running on " + settings.listen());
         server.runForever();
         // end::main[]
+    }
+
+    /**
+     * Runs the proxy until SIGTERM (graceful) or SIGINT (fast): the same as
+     * {@code java -jar pingora4j-examples.jar}, so {@code args} may also name another example.
+     */
+    public static void main(String[] args) {
+        Examples.main(args);
     }
 }

@@ -9,7 +9,10 @@
  *   <li>{@link org.pingora4j.examples.PerHostPolicyProxy}, {@link org.pingora4j.examples.IdleTimeoutProxy},
  *       {@link org.pingora4j.examples.PoolSizeConfig}, {@link org.pingora4j.examples.ReuseMonitoring},
  *       {@link org.pingora4j.examples.PoolWalkthrough}: the chapter's other snippets;</li>
- *   <li>{@link org.pingora4j.examples.ExampleSettings}: the flags that point an example elsewhere.</li>
+ *   <li>{@link org.pingora4j.examples.Examples}: the executable jar's {@code main}, which runs an
+ *       {@link org.pingora4j.examples.Example} by name;</li>
+ *   <li>{@link org.pingora4j.examples.ExampleSettings}: the one command line (picocli, Pingora's
+ *       flags included) that points an example elsewhere.</li>
  * </ul>
  */
 package org.pingora4j.examples;

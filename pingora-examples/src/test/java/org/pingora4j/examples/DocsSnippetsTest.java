@@ -72,8 +72,8 @@ final class DocsSnippetsTest {
     @Test
     void aTagInSeveralRegionsIsJoinedInOrder() throws IOException {
         List<String> main = region("pingora-examples/src/main/java/org/pingora4j/examples/PooledProxy.java", "main");
-        assertEquals("// Create the server", main.get(0));
-        assertEquals("server.runForever();", main.get(main.size() - 1), "the second region, in main()");
+        assertTrue(main.get(0).startsWith("// Create the server"), main.get(0));
+        assertEquals("server.runForever();", main.get(main.size() - 1), "the second region, in run()");
         assertTrue(main.contains("server.addService(proxyService);"), "the first region, in build()");
     }
 

@@ -17,6 +17,26 @@ final class ExampleSettingsTest {
         assertEquals("api.example.com", s.sni());
         assertEquals("0.0.0.0:8080", s.listen());
         assertTrue(s.resolve().isEmpty());
+        assertEquals(Example.POOLED_PROXY, s.example());
+        assertEquals(1, s.threads());
+        assertTrue(s.metricsAddress().isEmpty());
+    }
+
+    @Test
+    void theFirstArgumentNamesTheExample() {
+        assertEquals(Example.DEMO, ExampleSettings.parse("demo").example());
+        ExampleSettings idle = ExampleSettings.parse("--listen", "127.0.0.1:9000", "idle-timeout");
+        assertEquals(Example.IDLE_TIMEOUT, idle.example());
+        assertEquals("example.com:443", idle.upstream(), "idle-timeout's own default upstream");
+        assertEquals("unknown example 'nope' (expected one of: pooled-proxy, idle-timeout, per-host-policy,"
+                + " pool-size-config, walkthrough, demo)", message("nope"));
+    }
+
+    @Test
+    void threadsAndMetricsAreCarried() {
+        ExampleSettings s = ExampleSettings.parse("--threads", "4", "--metrics", "127.0.0.1:9091");
+        assertEquals(4, s.threads());
+        assertEquals("127.0.0.1:9091", s.metricsAddress().orElseThrow());
     }
 
     @Test
@@ -33,13 +53,22 @@ final class ExampleSettingsTest {
 
     @Test
     void badValuesAreNamed() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> ExampleSettings.parse("--upstream", "nope"))
-                .getMessage().startsWith("address: \"nope\""));
-        assertEquals("--resolve: \"x\" (expected: HOST=IP)",
-                assertThrows(IllegalArgumentException.class, () -> ExampleSettings.parse("--resolve", "x")).getMessage());
-        assertEquals("--resolve: \"not-an-ip\" (expected: an IP address)",
-                assertThrows(IllegalArgumentException.class, () -> ExampleSettings.parse("--resolve", "h=not-an-ip")).getMessage());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> ExampleSettings.parse("--sni"))
-                .getMessage().startsWith("--sni: missing value"));
+        assertTrue(message("--upstream", "nope").startsWith("--upstream: address: \"nope\""));
+        assertEquals("--resolve: \"x\" (expected: HOST=IP)", message("--resolve", "x"));
+        assertEquals("--resolve: \"not-an-ip\" (expected: an IP address)", message("--resolve", "a=1.2.3.4", "--resolve", "h=not-an-ip"));
+        assertEquals("Missing required parameter for option '--sni' (NAME)", message("--sni"));
+        assertTrue(message("--metrics", "localhost").startsWith("--metrics: address: \"localhost\""));
+    }
+
+    @Test
+    void threadsMustBeAPositiveNumber() {
+        assertEquals("--threads: 0 (expected: an integer >= 1)", message("--threads", "0"));
+        assertEquals("--threads: -2 (expected: an integer >= 1)", message("--threads=-2"));
+        assertEquals("--threads: 'four' is not a number (expected: an integer >= 1)", message("--threads", "four"));
+        assertEquals("--threads: not with -c (expected: threads: 2 in p.yaml)", message("--threads", "2", "-c", "p.yaml"));
+    }
+
+    private static String message(String... args) {
+        return assertThrows(IllegalArgumentException.class, () -> ExampleSettings.parse(args)).getMessage();
     }
 }

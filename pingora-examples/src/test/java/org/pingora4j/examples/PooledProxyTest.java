@@ -56,6 +56,48 @@ final class PooledProxyTest {
         assertEquals("api.example.com:443", ExampleSettings.parse().upstream(), "the chapter's values are the defaults");
     }
 
+    @Test
+    void withMetricsTheScrapeShowsThePoolAndTheRequestsMovingWithTraffic() throws Exception {
+        try (DemoOrigin origin = DemoOrigin.start()) {
+            ExampleSettings settings = ExampleSettings.parse("--upstream", "api.example.com:" + origin.port(),
+                    "--ca-file", DemoOrigin.demoCaFile().toString(), "--resolve", "api.example.com=127.0.0.1",
+                    "--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0");
+            PooledProxy.Built built = PooledProxy.build(settings, line -> { });
+            assertTrue(built.metrics().isPresent(), "--metrics adds the Prometheus service");
+            built.server().start();
+            try {
+                HttpClient client = HttpClient.newHttpClient();
+                URI proxy = URI.create("http://127.0.0.1:" + built.service().boundAddresses().get(0).getPort() + "/v1");
+                URI scrape = URI.create("http://127.0.0.1:"
+                        + built.metrics().get().boundAddresses().get(0).getPort() + "/metrics");
+                String before = client.send(HttpRequest.newBuilder(scrape).build(), HttpResponse.BodyHandlers.ofString()).body();
+                assertEquals(0.0, series(before, "pingora_proxy_requests_total", "status=\"2xx\""), before);
+                assertEquals(0.0, series(before, "pingora_pool_hits_total", ""), before);
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(200, client.send(HttpRequest.newBuilder(proxy).build(),
+                            HttpResponse.BodyHandlers.ofString()).statusCode());
+                }
+                String after = client.send(HttpRequest.newBuilder(scrape).build(), HttpResponse.BodyHandlers.ofString()).body();
+                assertEquals(3.0, series(after, "pingora_proxy_requests_total", "status=\"2xx\""), after);
+                assertEquals(1.0, series(after, "pingora_pool_misses_total", ""), after);
+                assertEquals(2.0, series(after, "pingora_pool_hits_total", ""), after);
+                assertEquals(3.0, series(after, "pingora_pool_puts_total", ""), after);
+            } finally {
+                built.server().shutdown(ShutdownMode.GRACEFUL).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** The value of the first sample of {@code name} whose labels contain {@code label}. */
+    private static double series(String scrape, String name, String label) {
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith(name + "{") && line.contains(label)) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no " + name + " with " + label + " in:\n" + scrape);
+    }
+
     private static String poll(BlockingQueue<String> lines) throws InterruptedException {
         String line = lines.poll(10, TimeUnit.SECONDS);
         assertTrue(line != null, "a logging line per request");

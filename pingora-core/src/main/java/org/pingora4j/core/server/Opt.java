@@ -1,21 +1,25 @@
 package org.pingora4j.core.server;
 
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParameterException;
 
 /**
  * The server's command line: parses {@code -c/--conf}, {@code -t/--test}, {@code -d/--daemon},
  * {@code -u/--upgrade} and {@code -h/--help}. Mirrors pingora's {@code Opt}
- * ({@code pingora-core/src/server/configuration}), which clap parses.
+ * ({@code pingora-core/src/server/configuration}), which clap parses; here picocli does, and
+ * {@link OptMixin} carries the same flags into an application's own command line.
  *
- * <p>Immutable. Parsing follows clap's conventions: long options take their value as
+ * <p>Immutable. Parsing follows picocli's (and clap's) conventions: long options take their value as
  * {@code --conf path} or {@code --conf=path}, short ones as {@code -c path}, {@code -cpath} or
- * {@code -c=path}; boolean short flags may be grouped ({@code -td}); a value that starts with
- * {@code -} is not taken as a value (write {@code --conf=-odd.yaml} for such a file). The hidden
- * {@code --nocapture} flag is accepted and ignored, as in pingora, so that test runners passing it do
- * not break the server. There are no positional arguments.
+ * {@code -c=path}; boolean short flags may be grouped ({@code -td}); an option is not taken as a
+ * value (write {@code --conf=-odd.yaml} for such a file). The hidden {@code --nocapture} flag is
+ * accepted and ignored, as in pingora, so that test runners passing it do not break the server.
+ * There are no positional arguments.
  *
  * <p>{@code -h} does not print anything here: it sets {@link #help()}, and
  * {@link Server#bootstrap()} prints {@link #usage()} and exits 0, as clap would.
@@ -23,17 +27,6 @@ import java.util.Optional;
 public final class Opt {
 
     private static final Opt DEFAULTS = new Opt(null, false, false, false, false);
-
-    private static final String USAGE = String.join("\n",
-            "Usage: <server> [OPTIONS]",
-            "",
-            "Options:",
-            "  -c, --conf <PATH>  the configuration file (YAML); the defaults when absent",
-            "  -t, --test         test the configuration and exit: 0 if valid, 1 if not",
-            "  -d, --daemon       run in the background (not supported on the JVM: exits 1)",
-            "  -u, --upgrade      take over the sockets of a running server (not supported: exits 1)",
-            "  -h, --help         print this help and exit",
-            "");
 
     private final Path conf;
     private final boolean test;
@@ -47,6 +40,11 @@ public final class Opt {
         this.daemon = daemon;
         this.upgrade = upgrade;
         this.help = help;
+    }
+
+    /** The values {@link OptMixin} parsed. */
+    static Opt of(Path conf, boolean test, boolean daemon, boolean upgrade, boolean help) {
+        return new Opt(conf, test, daemon, upgrade, help);
     }
 
     /** Returns the options of an empty command line. Mirrors pingora's {@code Opt} with no flag set. */
@@ -64,23 +62,21 @@ public final class Opt {
      */
     public static Opt parse(String... args) {
         Objects.requireNonNull(args, "args");
-        Parser p = new Parser();
         for (int i = 0; i < args.length; i++) {
-            String arg = Objects.requireNonNull(args[i], "args[" + i + "]");
-            if (arg.startsWith("--") && arg.length() > 2) {
-                i = p.longOption(arg, args, i);
-            } else if (arg.startsWith("-") && arg.length() > 1 && !arg.equals("--")) {
-                i = p.shortOptions(arg, args, i);
-            } else {
-                throw new IllegalArgumentException("unexpected argument '" + arg + "' (expected: options only)");
-            }
+            Objects.requireNonNull(args[i], "args[" + i + "]");
         }
-        return new Opt(p.conf, p.test, p.daemon, p.upgrade, p.help);
+        ServerCommand command = new ServerCommand();
+        try {
+            new CommandLine(command).parseArgs(args);
+        } catch (ParameterException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return command.server.opt();
     }
 
     /** Returns the help text listing every option, ending with a newline. Mirrors clap's help. */
     public static String usage() {
-        return USAGE;
+        return new CommandLine(new ServerCommand()).getUsageMessage(CommandLine.Help.Ansi.OFF);
     }
 
     /** Returns pingora's {@code conf}: the configuration file to load, if {@code -c} was given. */
@@ -128,105 +124,10 @@ public final class Opt {
                 + ", help=" + help + "}";
     }
 
-    /** The flags seen so far; one per {@link #parse} call. */
-    private static final class Parser {
-        private Path conf;
-        private boolean test;
-        private boolean daemon;
-        private boolean upgrade;
-        private boolean help;
-
-        /** Handles {@code args[i]}, a long option; returns the index of the last argument it used. */
-        int longOption(String arg, String[] args, int i) {
-            int eq = arg.indexOf('=');
-            String name = eq < 0 ? arg : arg.substring(0, eq);
-            String inline = eq < 0 ? null : arg.substring(eq + 1);
-            if (name.equals("--conf")) {
-                if (inline != null) {
-                    setConf(inline);
-                    return i;
-                }
-                setConf(valueAfter(args, i, "--conf"));
-                return i + 1;
-            }
-            if (inline != null && isFlag(name)) {
-                throw new IllegalArgumentException("option " + name + " takes no value (got '" + arg + "')");
-            }
-            switch (name) {
-                case "--test" -> test = true;
-                case "--daemon" -> daemon = true;
-                case "--upgrade" -> upgrade = true;
-                case "--help" -> help = true;
-                case "--nocapture" -> {
-                    // pingora's hidden flag: `cargo test -- --nocapture` may pass it to the server.
-                }
-                default -> throw new IllegalArgumentException("unknown option '" + name + "'");
-            }
-            return i;
-        }
-
-        /** Handles {@code args[i]}, one or more grouped short options; returns the last index used. */
-        int shortOptions(String arg, String[] args, int i) {
-            for (int k = 1; k < arg.length(); k++) {
-                char c = arg.charAt(k);
-                switch (c) {
-                    case 't' -> test = true;
-                    case 'd' -> daemon = true;
-                    case 'u' -> upgrade = true;
-                    case 'h' -> help = true;
-                    case 'c' -> {
-                        // The rest of the group is the value (-cpath, -c=path), else the next argument.
-                        String rest = arg.substring(k + 1);
-                        if (rest.startsWith("=")) {
-                            rest = rest.substring(1);
-                        }
-                        if (!rest.isEmpty() || arg.endsWith("=")) {
-                            setConf(rest);
-                            return i;
-                        }
-                        setConf(valueAfter(args, i, "-c"));
-                        return i + 1;
-                    }
-                    default -> throw new IllegalArgumentException("unknown option '-" + c + "'"
-                            + (arg.length() > 2 ? " (in '" + arg + "')" : ""));
-                }
-            }
-            return i;
-        }
-
-        private static boolean isFlag(String name) {
-            return name.equals("--test") || name.equals("--daemon") || name.equals("--upgrade")
-                    || name.equals("--help") || name.equals("--nocapture");
-        }
-
-        private static String valueAfter(String[] args, int i, String option) {
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option " + option + " requires a value: the configuration file path");
-            }
-            String value = Objects.requireNonNull(args[i + 1], "args[" + (i + 1) + "]");
-            if (value.startsWith("-") && value.length() > 1) {
-                throw new IllegalArgumentException("option " + option + " requires a value: the configuration file path"
-                        + " (got option '" + value + "'; write " + "--conf=" + value + " for such a file name)");
-            }
-            return value;
-        }
-
-        private void setConf(String value) {
-            if (value.isEmpty()) {
-                throw new IllegalArgumentException("option -c/--conf: empty path (expected: the configuration file path)");
-            }
-            Path path;
-            try {
-                path = Path.of(value);
-            } catch (InvalidPathException e) {
-                throw new IllegalArgumentException("option -c/--conf: '" + value + "' is not a valid path: "
-                        + e.getReason(), e);
-            }
-            if (conf != null) {
-                throw new IllegalArgumentException("option -c/--conf given twice ('" + conf + "' and '" + value
-                        + "'; expected: once)");
-            }
-            conf = path;
-        }
+    /** A command line of Pingora's flags only, which {@link #parse} and {@link #usage} use. */
+    @Command(name = "<server>", sortOptions = false)
+    private static final class ServerCommand {
+        @Mixin
+        private OptMixin server = new OptMixin();
     }
 }

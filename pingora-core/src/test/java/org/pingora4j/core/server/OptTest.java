@@ -64,18 +64,17 @@ final class OptTest {
 
     @Test
     void unknownOptionsAreNamed() {
-        assertEquals("unknown option '--verbose'", message("--verbose"));
-        assertEquals("unknown option '-x'", message("-x"));
-        assertEquals("unknown option '-x' (in '-tx')", message("-tx"));
-        assertEquals("unknown option '--confx'", message("--confx=a"));
+        assertEquals("Unknown option: '--verbose'", message("--verbose"));
+        assertEquals("Unknown option: '-x'", message("-x"));
+        assertEquals("Unknown option: '-x' (while processing option: '-tx')", message("-tx"));
+        assertEquals("Unknown option: '--confx=a'", message("--confx=a"));
     }
 
     @Test
     void missingValuesAreReported() {
-        assertEquals("option -c requires a value: the configuration file path", message("-c"));
-        assertEquals("option --conf requires a value: the configuration file path", message("--conf"));
-        assertEquals("option -c requires a value: the configuration file path (got option '-t';"
-                + " write --conf=-t for such a file name)", message("-c", "-t"));
+        assertEquals("Missing required parameter for option '--conf' (<PATH>)", message("-c"));
+        assertEquals("Missing required parameter for option '--conf' (<PATH>)", message("--conf"));
+        assertEquals("Expected parameter for option '--conf' but found '-t'", message("-c", "-t"));
         assertEquals("option -c/--conf: empty path (expected: the configuration file path)", message("--conf="));
         assertEquals("option -c/--conf: empty path (expected: the configuration file path)", message("-c="));
         assertEquals("option -c/--conf: empty path (expected: the configuration file path)", message("-c", ""));
@@ -83,22 +82,31 @@ final class OptTest {
 
     @Test
     void otherMistakes() {
-        assertEquals("option -c/--conf given twice ('a' and 'b'; expected: once)", message("-c", "a", "--conf=b"));
-        assertEquals("option --test takes no value (got '--test=true')", message("--test=true"));
-        assertEquals("unexpected argument 'serve' (expected: options only)", message("serve"));
-        assertEquals("unexpected argument '--' (expected: options only)", message("--"));
+        assertEquals("option '--conf' (<PATH>) should be specified only once", message("-c", "a", "--conf=b"));
+        assertEquals("Unmatched argument at index 0: 'serve'", message("serve"));
+        assertEquals("Unmatched argument at index 1: 'x'", message("--", "x"));
         assertThrows(NullPointerException.class, () -> Opt.parse((String[]) null));
         assertThrows(NullPointerException.class, () -> Opt.parse("-t", null));
     }
 
     @Test
+    void picocliConventionsForFlagValuesAndTheEndOfOptions() {
+        // Behaviour picocli brought (the hand parser refused both): a flag may be given its value,
+        // and a lone "--" ends the options, as with clap.
+        assertTrue(Opt.parse("--test=true").test());
+        assertFalse(Opt.parse("--test=false").test());
+        assertEquals(Opt.defaults(), Opt.parse("--"));
+    }
+
+    @Test
     void usageListsEveryVisibleOption() {
         String usage = Opt.usage();
-        for (String option : new String[] {"-c, --conf <PATH>", "-t, --test", "-d, --daemon", "-u, --upgrade",
+        for (String option : new String[] {"-c, --conf=<PATH>", "-t, --test", "-d, --daemon", "-u, --upgrade",
                 "-h, --help"}) {
             assertTrue(usage.contains(option), option + " missing from:\n" + usage);
         }
         assertFalse(usage.contains("nocapture"));
+        assertTrue(usage.startsWith("Usage: <server> "), usage);
         assertTrue(usage.endsWith("\n"));
     }
 
