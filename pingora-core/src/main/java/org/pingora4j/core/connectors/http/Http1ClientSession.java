@@ -95,6 +95,8 @@ public final class Http1ClientSession {
 
     private final UpstreamConnection connection;
     private final Digest digest;
+    /** The peer of the request being served: see {@link #peer()}. */
+    private final HttpPeer peer;
     private final EventLoop loop;
     private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>();
 
@@ -126,9 +128,10 @@ public final class Http1ClientSession {
     private PingoraException failure;
     private boolean released;
 
-    Http1ClientSession(UpstreamConnection connection, Digest digest) {
+    Http1ClientSession(UpstreamConnection connection, Digest digest, HttpPeer peer) {
         this.connection = connection;
         this.digest = digest;
+        this.peer = peer;
         this.loop = connection.loop;
     }
 
@@ -142,9 +145,14 @@ public final class Http1ClientSession {
         return digest.reused();
     }
 
-    /** Returns the peer this session talks to. */
+    /**
+     * Returns the peer of the request this session serves: its read and write timeouts apply to
+     * this session, and its idle timeout to the connection's next stay in the pool, even when the
+     * connection was opened for another peer of the same reuse key (as pingora applies the current
+     * peer's options to a reused stream).
+     */
     public HttpPeer peer() {
-        return connection.peer;
+        return peer;
     }
 
     /** Returns the event loop the connection lives on; the futures complete there. */
@@ -362,7 +370,7 @@ public final class Http1ClientSession {
         readWaitStarted = loop.ticker().nanoTime();
         if (message.decoderResult().isFailure()) {
             ReferenceCountUtil.release(message);
-            fail(UpstreamReadErrors.decode(message.decoderResult().cause(), retryBeforeResponse(), connection.peer));
+            fail(UpstreamReadErrors.decode(message.decoderResult().cause(), retryBeforeResponse(), peer));
             return;
         }
         if (failure != null || released || responseDone) {
@@ -419,18 +427,18 @@ public final class Http1ClientSession {
         }
         fail(PingoraException.upstream(ErrorType.CONNECTION_CLOSED, retryBeforeResponse(),
                 (anyResponseByte ? "upstream closed the connection mid-response (" : "upstream closed the connection before responding (")
-                        + connection.peer + ", " + describeConnection() + ")", null));
+                        + peer + ", " + describeConnection() + ")", null));
     }
 
     void onError(Throwable cause) {
         if (failure == null) {
-            fail(UpstreamReadErrors.classify(cause, retryBeforeResponse(), connection.peer, describeConnection()));
+            fail(UpstreamReadErrors.classify(cause, retryBeforeResponse(), peer, describeConnection()));
         }
     }
 
     void failUnexpectedData() {
         fail(PingoraException.upstream(ErrorType.H1_ERROR, RetryType.NO,
-                "upstream sent data before the request (" + connection.peer + ")", null));
+                "upstream sent data before the request (" + peer + ")", null));
     }
 
     // ---- the work, on the loop -------------------------------------------------------------------
@@ -640,7 +648,7 @@ public final class Http1ClientSession {
      * the request body is still uploading (a slow client), the origin is right not to answer yet.
      */
     private void armReadTimer() {
-        Duration timeout = connection.peer.options().readTimeout();
+        Duration timeout = peer.options().readTimeout();
         if (timeout == null || readTimer != null || !requestWritten || !readPending || released || failure != null) {
             return;
         }
@@ -663,7 +671,7 @@ public final class Http1ClientSession {
                 return;
             }
             fail(PingoraException.upstream(ErrorType.READ_TIMEDOUT, RetryType.NO,
-                    "no bytes from upstream within " + timeout + " (" + connection.peer + ")", null));
+                    "no bytes from upstream within " + timeout + " (" + peer + ")", null));
         }, delayNanos, TimeUnit.NANOSECONDS);
     }
 
@@ -682,11 +690,11 @@ public final class Http1ClientSession {
      * serve someone else.
      */
     private void track(ChannelFuture write, CompletableFuture<Void> done, boolean last) {
-        Duration timeout = connection.peer.options().writeTimeout();
+        Duration timeout = peer.options().writeTimeout();
         ScheduledFuture<?> timer = timeout == null || write.isDone() ? null : loop.schedule(() -> {
             if (!released) {
                 fail(PingoraException.upstream(ErrorType.WRITE_TIMEDOUT, RetryType.NO,
-                        "write not done within " + timeout + " (" + connection.peer + ")", null));
+                        "write not done within " + timeout + " (" + peer + ")", null));
             }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         write.addListener(f -> {
@@ -706,13 +714,13 @@ public final class Http1ClientSession {
             if (released) {
                 if (done != null) {
                     done.completeExceptionally(failure != null ? failure : PingoraException.upstream(ErrorType.WRITE_ERROR,
-                            RetryType.NO, "write failed after the session was released (" + connection.peer + ")", f.cause()));
+                            RetryType.NO, "write failed after the session was released (" + peer + ")", f.cause()));
                 }
                 return;
             }
             if (failure == null) {
                 fail(PingoraException.upstream(ErrorType.WRITE_ERROR, retryBeforeResponse(),
-                        "write failed (" + connection.peer + ", " + describeConnection() + ")", f.cause()));
+                        "write failed (" + peer + ", " + describeConnection() + ")", f.cause()));
             }
             if (done != null) {
                 done.completeExceptionally(failure);

@@ -186,7 +186,7 @@ public final class HttpConnector implements AutoCloseable {
                 takeIdleOrConnect(peer, callerLoop, result);
                 return;
             }
-            if (!result.complete(startSession(idle))) {
+            if (!result.complete(startSession(idle, peer))) {
                 idle.channel.close();
             }
         };
@@ -254,7 +254,7 @@ public final class HttpConnector implements AutoCloseable {
 
     /** Builds the HTTP pipeline on a new connection and starts its first session. On its loop. */
     Http1ClientSession adopt(Established established, HttpPeer peer) {
-        return startSession(install(established, peer));
+        return startSession(install(established, peer), peer);
     }
 
     private UpstreamConnection install(Established established, HttpPeer peer) {
@@ -270,10 +270,10 @@ public final class HttpConnector implements AutoCloseable {
         return connection;
     }
 
-    private Http1ClientSession startSession(UpstreamConnection connection) {
+    private Http1ClientSession startSession(UpstreamConnection connection, HttpPeer peer) {
         assert connection.loop.inEventLoop();
         connection.requests++;
-        Http1ClientSession session = new Http1ClientSession(connection, connection.digestForNextRequest());
+        Http1ClientSession session = new Http1ClientSession(connection, connection.digestForNextRequest(), peer);
         connection.session = session;
         sessions.increment();
         if (session.reused()) {
@@ -297,7 +297,8 @@ public final class HttpConnector implements AutoCloseable {
         if (reason == null) {
             reason = spendServerBudget(connection, keepAlive);
         }
-        Duration idleTimeout = keepAlive.idleTimeout(connection.peer.idleTimeout());
+        // The releasing request's peer decides, as in pingora's release_http_session(session, peer, idle_timeout)
+        Duration idleTimeout = keepAlive.idleTimeout(session.peer().idleTimeout());
         if (reason == null && idleTimeout != null && idleTimeout.isZero()) {
             reason = keepAlive.timeoutSeconds() >= 0 ? "upstream keep-alive timeout too short to pool safely" : "idle timeout 0";
         }

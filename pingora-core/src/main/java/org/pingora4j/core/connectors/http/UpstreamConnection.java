@@ -22,6 +22,7 @@ final class UpstreamConnection {
     final Channel channel;
     final EventLoop loop;
     final ConnectionMeta meta;
+    /** The peer the connection was opened for; each request applies its own peer (see Http1ClientSession#peer). */
     final HttpPeer peer;
     final Established established;
     /** Set once by the connector when it builds the pipeline. */
