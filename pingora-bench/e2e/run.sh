@@ -146,7 +146,7 @@ for _ in $(seq 20); do
   [ -z "${E2E_PORT_BASE:-}" ] || { echo "ports from $BASE are in use" >&2; exit 1; }
   BASE=$(pick_base)
 done
-P_ORIGIN=$BASE P_BURST=$((BASE + 1)) P_TLS=$((BASE + 2)) P_STATUS=$((BASE + 3)) P_PROXY=$((BASE + 10))
+P_ORIGIN=$BASE P_BURST=$((BASE + 1)) P_TLS=$((BASE + 2)) P_STATUS=$((BASE + 3)) P_METRICS=$((BASE + 4)) P_PROXY=$((BASE + 10))
 
 now() { date +%s.%N; }
 # utime+stime, in clock ticks, of all the given processes
@@ -260,6 +260,7 @@ ALL_PROXIES=(
   "haproxy|HAProxy"
   "reactor-netty|Reactor Netty"
   "pingora4j|pingora4j"
+  "pingora4j-metrics|pingora4j, metrics on"
 )
 pick() { # $1 = wanted ids (comma list, empty = all), rest = entries; prints the kept entries
   local wanted=$1; shift
@@ -345,13 +346,14 @@ backend be
 EOF
       taskset -c "$cpus" haproxy -db -f "$dir/haproxy.cfg" > "$dir/proxy.log" 2>&1 &
       PROXY_MAIN=$! ;;
-    reactor-netty|pingora4j)
+    reactor-netty|pingora4j|pingora4j-metrics)
       local main=org.pingora4j.bench.e2e.PingoraBenchProxy
       [ "$id" = reactor-netty ] && main=org.pingora4j.bench.e2e.ReactorNettyProxy
       local args=(--listen "127.0.0.1:$P_PROXY" --upstream "127.0.0.1:$up_port" --threads "$loops"
                   --work-dir "$dir")
       [ "$pool" = default ] || args+=(--pool "$pool")
       [ "$kind" = tls ] && args+=(--tls --ca "$CA" --sni localhost)
+      [ "$id" = pingora4j-metrics ] && args+=(--metrics "127.0.0.1:$P_METRICS")
       # shellcheck disable=SC2086
       taskset -c "$cpus" java $JVM_OPTS -cp "$JAR" "$main" "${args[@]}" > "$dir/proxy.log" 2>&1 &
       PROXY_MAIN=$! ;;
@@ -544,5 +546,22 @@ echo
 
 java -Djava.awt.headless=true -cp "$JAR" org.pingora4j.bench.e2e.Report "$OUT" \
   --subject pingora4j --versus nginx,reactor-netty
+if grep -q '^pingora4j-metrics|' "$OUT/proxies.txt" && grep -q '^pingora4j|' "$OUT/proxies.txt"; then
+  # What the meters cost: pingora4j with metrics on against pingora4j, paired by shape and round.
+  awk -F, 'NR > 1 && ($2 == "pingora4j" || $2 == "pingora4j-metrics") && $13 != "" {
+             k = $1 SUBSEP $3; if ($2 == "pingora4j") { r0[k] = $6; c0[k] = $13 } else { r1[k] = $6; c1[k] = $13 }
+             if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+           function median(a, m,   i, j, t) { for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+             return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
+           END { print "| shape | req/s, metrics on ÷ off | CPU per request, metrics on ÷ off | per round (CPU) |"
+                 print "|---|---|---|---|"
+                 for (i = 1; i <= n; i++) { s = order[i]; m = 0; list = ""
+                   for (k in c1) { split(k, p, SUBSEP); if (p[1] == s && (k in c0) && c0[k] > 0 && r0[k] > 0) {
+                     m++; rr[m] = r1[k] / r0[k]; cc[m] = c1[k] / c0[k]; list = list sprintf("%s%.2f", (m > 1 ? ", " : ""), cc[m]) } }
+                   if (m > 0) printf "| %s | %.3f | %.3f | %s |\n", s, median(rr, m), median(cc, m), list } }' \
+    "$OUT/results.csv" > "$OUT/metrics-cost.md"
+  echo "the meters' cost (pingora4j-metrics ÷ pingora4j, medians of paired rounds):"
+  cat "$OUT/metrics-cost.md"
+fi
 echo
 echo "written: $OUT/table.md $OUT/results.csv $OUT/chart.png"

@@ -1,5 +1,7 @@
 package org.pingora4j.bench.e2e;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -8,6 +10,7 @@ import org.pingora4j.core.server.Opt;
 import org.pingora4j.core.server.Server;
 import org.pingora4j.core.server.conf.ServerConf;
 import org.pingora4j.core.server.conf.ServerConfBuilder;
+import org.pingora4j.core.services.PrometheusService;
 import org.pingora4j.core.upstreams.CaCertificates;
 import org.pingora4j.core.upstreams.HttpPeer;
 import org.pingora4j.proxy.ProxyHttp;
@@ -84,11 +87,21 @@ public final class PingoraBenchProxy implements ProxyHttp<Void> {
         }
         ServerConf conf = builder.build();
         Server server = new Server(Opt.defaults(), conf);
-        ProxyService<Void> service = ProxyService.httpProxyService(conf, new PingoraBenchProxy(args));
+        ProxyService.Builder<Void> proxy = ProxyService.builder(conf, new PingoraBenchProxy(args));
+        // --metrics: the meters on, served as a user would serve them, to measure what they cost
+        args.metrics().ifPresent(address -> {
+            PrometheusService prometheus = PrometheusService.prometheusHttpService(
+                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+            prometheus.addTcp(address);
+            server.addService(prometheus);
+            proxy.metrics(prometheus.registry());
+        });
+        ProxyService<Void> service = proxy.build();
         service.addTcp(args.listen());
         server.addService(service);
         System.out.println("pingora4j bench proxy on " + args.listen() + " -> " + args.upstream()
-                + ", threads " + conf.threads() + ", pool " + conf.upstreamKeepalivePoolSize());
+                + ", threads " + conf.threads() + ", pool " + conf.upstreamKeepalivePoolSize()
+                + args.metrics().map(address -> ", metrics on " + address).orElse(""));
         server.runForever();
     }
 }

@@ -8,7 +8,7 @@ import java.util.Optional;
  * starts both the same way.
  *
  * <pre>--listen 127.0.0.1:P --upstream 127.0.0.1:U [--threads N] [--pool N] [--tls --ca FILE --sni NAME]
- *     [--host HOST] [--work-dir DIR]</pre>
+ *     [--host HOST] [--work-dir DIR] [--metrics HOST:PORT]</pre>
  *
  * @param listen where the proxy listens, host:port
  * @param upstream the origin, host:port
@@ -19,9 +19,10 @@ import java.util.Optional;
  * @param sni the server name sent to and verified against the upstream
  * @param host the Host header sent upstream
  * @param workDir where the proxy may write its own files (pid file, upgrade socket)
+ * @param metrics where to serve Prometheus metrics (pingora4j only); empty: metrics off
  */
 public record ProxyArgs(String listen, String upstream, int threads, int pool, boolean tls,
-        Optional<Path> ca, String sni, String host, Path workDir) {
+        Optional<Path> ca, String sni, String host, Path workDir, Optional<String> metrics) {
 
     /**
      * Parses {@code args}.
@@ -39,6 +40,7 @@ public record ProxyArgs(String listen, String upstream, int threads, int pool, b
         String sni = "localhost";
         String host = "api.example.com";
         Path workDir = Path.of(System.getProperty("java.io.tmpdir"));
+        String metrics = null;
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
             if (name.equals("--tls")) {
@@ -58,13 +60,15 @@ public record ProxyArgs(String listen, String upstream, int threads, int pool, b
                 case "--sni" -> sni = value;
                 case "--host" -> host = value;
                 case "--work-dir" -> workDir = Path.of(value);
+                case "--metrics" -> metrics = value;
                 default -> throw new IllegalArgumentException("unknown option " + name);
             }
         }
         if (listen == null || upstream == null) {
             throw new IllegalArgumentException("--listen and --upstream are required");
         }
-        return new ProxyArgs(listen, upstream, threads, pool, tls, Optional.ofNullable(ca), sni, host, workDir);
+        return new ProxyArgs(listen, upstream, threads, pool, tls, Optional.ofNullable(ca), sni, host, workDir,
+                Optional.ofNullable(metrics));
     }
 
     /** The host part of a host:port address. */
