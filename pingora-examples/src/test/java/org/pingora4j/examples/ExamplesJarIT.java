@@ -52,7 +52,7 @@ final class ExamplesJarIT {
     }
 
     @Test
-    void theJarRunsPooledProxyAgainstAPlainHttpOriginAndReusesItsConnection() throws Exception {
+    void theJarRunsPooledProxyAgainstAPlainHttpOriginReusesItsConnectionAndServesItsMetrics() throws Exception {
         HttpServer origin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         origin.createContext("/", exchange -> {
             byte[] body = ("hello from the origin, Host " + exchange.getRequestHeaders().getFirst("Host"))
@@ -63,8 +63,9 @@ final class ExamplesJarIT {
         });
         origin.start();
         int listen = freePort();
+        int metrics = freePort();
         Process proxy = start("--upstream", "127.0.0.1:" + origin.getAddress().getPort(), "--no-tls",
-                "--listen", "127.0.0.1:" + listen, "--threads", "2");
+                "--listen", "127.0.0.1:" + listen, "--threads", "2", "--metrics", "127.0.0.1:" + metrics);
         try {
             Lines out = new Lines(proxy.getInputStream());
             Lines err = new Lines(proxy.getErrorStream());
@@ -84,6 +85,21 @@ final class ExamplesJarIT {
             }
             out.await("Connection reused: false"::equals);
             out.await("Connection reused: true"::equals);
+
+            // --metrics: the pool's and the proxy's series, scraped over HTTP, moved with the traffic.
+            // The request counter moves just after the response went out: scrape until it shows (bounded).
+            URI metricsUri = URI.create("http://127.0.0.1:" + metrics + "/metrics");
+            List<String> expected = List.of(
+                    "pingora_pool_misses_total{service=\"Pingora HTTP Proxy Service\"} 1.0",
+                    "pingora_pool_hits_total{service=\"Pingora HTTP Proxy Service\"} 1.0",
+                    "pingora_proxy_requests_total{service=\"Pingora HTTP Proxy Service\",status=\"2xx\"} 2.0");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            String scrape;
+            do {
+                scrape = client.send(HttpRequest.newBuilder(metricsUri).timeout(Duration.ofSeconds(10)).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+            } while (!scrape.lines().toList().containsAll(expected) && System.nanoTime() < deadline);
+            assertTrue(scrape.lines().toList().containsAll(expected), scrape);
         } finally {
             proxy.destroy();
             if (!proxy.waitFor(30, TimeUnit.SECONDS)) {

@@ -77,7 +77,12 @@ final class PooledProxyTest {
                     assertEquals(200, client.send(HttpRequest.newBuilder(proxy).build(),
                             HttpResponse.BodyHandlers.ofString()).statusCode());
                 }
-                String after = client.send(HttpRequest.newBuilder(scrape).build(), HttpResponse.BodyHandlers.ofString()).body();
+                // The request counter moves just after the response went out: scrape until it shows (bounded).
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                String after;
+                do {
+                    after = client.send(HttpRequest.newBuilder(scrape).build(), HttpResponse.BodyHandlers.ofString()).body();
+                } while (series(after, "pingora_proxy_requests_total", "status=\"2xx\"") < 3.0 && System.nanoTime() < deadline);
                 assertEquals(3.0, series(after, "pingora_proxy_requests_total", "status=\"2xx\""), after);
                 assertEquals(1.0, series(after, "pingora_pool_misses_total", ""), after);
                 assertEquals(2.0, series(after, "pingora_pool_hits_total", ""), after);

@@ -112,6 +112,10 @@ final class ProxyMetricsScrapeTest {
                     assertEquals(200, get(proxyUri.resolve("/ok")).statusCode());
                 }
                 assertEquals(404, get(proxyUri.resolve("/missing")).statusCode());
+                // A request is counted once its last write completed, which the client may see
+                // before it happens: wait for the last one, bounded.
+                Await.until("the 404 counted", CAP,
+                        () -> scrapeQuietly(metricsUri).value("pingora_proxy_requests_total", SERVICE, "status=4xx") == 1);
                 PrometheusScrape afterOk = scrape(metricsUri);
                 assertEquals(3, afterOk.value("pingora_proxy_requests_total", SERVICE, "status=2xx"));
                 assertEquals(1, afterOk.value("pingora_proxy_requests_total", SERVICE, "status=4xx"));
@@ -126,6 +130,8 @@ final class ProxyMetricsScrapeTest {
                 assertTrue(afterOk.value("pingora_proxy_upstream_response_time_seconds_sum", SERVICE) > 0);
 
                 assertEquals(502, get(proxyUri.resolve("/dead")).statusCode());
+                Await.until("the 502 counted", CAP,
+                        () -> scrapeQuietly(metricsUri).value("pingora_proxy_requests_total", SERVICE, "status=5xx") == 1);
                 PrometheusScrape afterDead = scrape(metricsUri);
                 assertEquals(1, afterDead.value("pingora_proxy_errors_total", SERVICE, "error=CONNECT_REFUSED"));
                 assertEquals(0, afterDead.value("pingora_proxy_errors_total", SERVICE, "error=CONNECT_TIMEDOUT"));
