@@ -78,9 +78,9 @@ final class ClientTimeouts {
         bodyRead = NONE;
     }
 
-    /** Writes are pending: look at them again in {@code timeout}. */
-    void writePending(Duration timeout) {
-        write = deadline(timeout);
+    /** Writes are pending: look at them again in {@code delayNanos}. */
+    void writePending(long delayNanos) {
+        write = ticker.read() + delayNanos;
         arm(write);
     }
 

@@ -66,7 +66,10 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
     private long drainLeft;
     private ClientTimeouts timeouts;
     private boolean watchingWrites;
-    private long pendingAtLastLook;
+    /** Bytes waiting for the client after the proxy's last write, or at the last look that saw progress. */
+    private long writeBaselinePending;
+    /** When {@link #writeBaselinePending} was taken: the client has read nothing since. */
+    private long writeBaselineAt;
     private boolean draining;
     private boolean lingering;
     private ProxyRequest<C> current;
@@ -314,23 +317,44 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
                 "no request body bytes from the client within " + service.serverOptions().bodyReadTimeout(), null));
     }
 
+    /*
+     * The write timeout runs from the last moment the client was seen to take bytes, not from the
+     * first write: each write of the proxy's own re-stamps it (its flush hands the socket what it
+     * can), and between writes the timer looks every eighth of the timeout at the bytes still
+     * waiting. Netty tells nobody when a later flush (on EPOLLOUT) moves bytes, so a look that sees
+     * fewer bytes waiting stamps its own time: the connection closes between T and T + T/8 after
+     * the client's last read, and exactly at T after a write the client never read from.
+     */
     @Override
     public void writeTimedOut() {
-        ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
-        long pending = outbound == null ? 0 : outbound.totalPendingWriteBytes();
+        long pending = pendingWriteBytes();
         if (pending == 0) {
             watchingWrites = false; // everything written: nothing to watch until the next write
             return;
         }
-        if (pending != pendingAtLastLook) {
-            // The client took bytes since the last look (or this is the first): give it another period.
-            pendingAtLastLook = pending;
-            timeouts.writePending(service.serverOptions().writeTimeout());
+        long now = service.ticker().read();
+        if (pending != writeBaselinePending) {
+            writeBaselinePending = pending; // the client read since the last look
+            writeBaselineAt = now;
+        }
+        long timeout = service.serverOptions().writeTimeout().toNanos();
+        long stalled = now - writeBaselineAt;
+        if (stalled < timeout) {
+            timeouts.writePending(Math.min(timeout - stalled, lookInterval(timeout)));
             return;
         }
         logger.debug("Closing client connection {}: {} bytes waited a whole write timeout ({}) for the client to read",
                 channel.remoteAddress(), pending, service.serverOptions().writeTimeout());
         channel.close();
+    }
+
+    private static long lookInterval(long timeoutNanos) {
+        return Math.max(1, timeoutNanos / 8);
+    }
+
+    private long pendingWriteBytes() {
+        ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
+        return outbound == null ? 0 : outbound.totalPendingWriteBytes();
     }
 
     @Override
@@ -406,26 +430,30 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
      * in the channel say whether the client read anything meanwhile.
      */
     ChannelFuture write(HttpObject message) {
-        watchWrites();
-        return channel.writeAndFlush(message);
+        ChannelFuture written = channel.writeAndFlush(message);
+        wrote();
+        return written;
     }
 
     /** Sends what {@link #writeWithoutFlush} left in the channel. */
     void flush() {
         channel.flush();
+        wrote();
     }
 
     /** Writes {@code message} without flushing: the next {@link #write} or {@link #flush} sends it. */
     void writeWithoutFlush(HttpObject message) {
-        watchWrites();
         channel.write(message, channel.voidPromise());
+        wrote();
     }
 
-    private void watchWrites() {
+    /** The proxy wrote: the write timeout starts again from now, over the bytes now waiting. */
+    private void wrote() {
+        writeBaselinePending = pendingWriteBytes();
+        writeBaselineAt = service.ticker().read();
         if (!watchingWrites) {
             watchingWrites = true;
-            pendingAtLastLook = -1;
-            timeouts.writePending(service.serverOptions().writeTimeout());
+            timeouts.writePending(lookInterval(service.serverOptions().writeTimeout().toNanos()));
         }
     }
 

@@ -150,6 +150,11 @@ final class RequestHeadRules {
                 return new Rejection(HttpResponseStatus.BAD_REQUEST, "a control, space or non-ASCII byte in the target");
             }
         }
+        if (uri.indexOf('#') >= 0) {
+            // RFC 9112 §3.2: a request target has no fragment; a server behind the proxy could read
+            // "/a#/../b" as another path than the proxy's filters did.
+            return new Rejection(HttpResponseStatus.BAD_REQUEST, "a fragment (#) in the request target");
+        }
         if (uri.startsWith("/")) {
             return null;
         }
@@ -228,7 +233,9 @@ final class RequestHeadRules {
         } else {
             while (i < to && s.charAt(i) != ':') {
                 char c = s.charAt(i);
-                if (!(isUnreserved(c) || isSubDelim(c) || c == '%')) {
+                // A comma is a sub-delim of RFC 3986 but a list separator in HTTP fields: a server
+                // that splits "a.example,b.example" would route to another host than the proxy did.
+                if (c == ',' || !(isUnreserved(c) || isSubDelim(c) || c == '%')) {
                     return false;
                 }
                 i++;
@@ -243,13 +250,18 @@ final class RequestHeadRules {
         if (s.charAt(i) != ':') {
             return false;
         }
+        int port = 0;
         for (int j = i + 1; j < to; j++) {
             char c = s.charAt(j);
             if (c < '0' || c > '9') {
                 return false;
             }
+            port = port * 10 + (c - '0');
+            if (port > 65535) {
+                return false; // no such port: a server could wrap it around to one that exists
+            }
         }
-        return to - (i + 1) <= 5;
+        return true;
     }
 
     private static boolean isHex(char c) {

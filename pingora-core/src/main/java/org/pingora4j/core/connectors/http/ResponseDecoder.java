@@ -1,8 +1,10 @@
 package org.pingora4j.core.connectors.http;
 
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpResponseDecoder;
+import java.util.List;
 
 /**
  * Netty's HTTP/1.x response decoder, told which request each response answers (a response to
@@ -49,7 +51,28 @@ final class ResponseDecoder extends HttpResponseDecoder {
         if (session != null && session.isHeadRequest()) {
             return true;
         }
-        return super.isContentAlwaysEmpty(msg);
+        boolean empty = super.isContentAlwaysEmpty(msg);
+        if (!empty) {
+            requireOnlyChunked(msg);
+        }
+        return empty;
+    }
+
+    /**
+     * A transfer coding other than chunked (say {@code gzip}, or {@code gzip, chunked}) cannot be
+     * undone here, and {@code Transfer-Encoding} is hop-by-hop: forwarded without it, the client
+     * would take coded bytes for the body with nothing saying so. Such a response is an error (502),
+     * as nginx treats it ("unsupported transfer encoding").
+     */
+    private static void requireOnlyChunked(HttpMessage msg) {
+        List<String> codings = msg.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (codings.isEmpty()) {
+            return;
+        }
+        if (codings.size() != 1 || !codings.get(0).trim().equalsIgnoreCase("chunked")) {
+            throw new IllegalArgumentException("a response with Transfer-Encoding \""
+                    + String.join(", ", codings) + "\" (only chunked can be forwarded)");
+        }
     }
 
     /**
