@@ -78,16 +78,15 @@ final class ClientBody {
         sink = target;
         sinkReady = true;
         sendContinueIfExpected();
-        int count = retryBuffer.count();
-        for (int i = 0; i < count && sink == target; i++) {
-            boolean last = done && i == count - 1;
-            sinkReady = target.write(retryBuffer.chunk(i), last);
+        boolean replayed = retryBuffer.size() > 0;
+        if (replayed) {
+            sinkReady = target.write(retryBuffer.replay(), done);
         }
         if (sink != target) {
             return; // the replay failed the try
         }
         if (done) {
-            if (count == 0) {
+            if (!replayed) {
                 target.write(Unpooled.EMPTY_BUFFER, true); // the end of a body that was all replayed empty
             }
             return;
@@ -121,7 +120,10 @@ final class ClientBody {
             done = true;
         }
         ByteBuf data = content.content();
-        retryBuffer.append(data);
+        if (!retryBuffer.truncated()) {
+            retryBuffer.append(data);
+            downstream.retryBufferHolds(retryBuffer.held());
+        }
         sinkReady = sink.write(data, last);
     }
 
@@ -151,6 +153,7 @@ final class ClientBody {
             detach();
         }
         retryBuffer.release();
+        downstream.retryBufferHolds(0);
     }
 
     private void sendContinueIfExpected() {

@@ -38,22 +38,35 @@ import org.slf4j.LoggerFactory;
  * closed: after a framing error the byte stream cannot be trusted (request smuggling). Confined to
  * the channel's event loop.
  */
-final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter implements ClientTimeouts.Expiry {
+final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
+        implements ClientTimeouts.Expiry, ClientBufferBudget.Holder {
 
     private static final Logger logger = LoggerFactory.getLogger(DownstreamConnection.class);
 
     /*
-     * Back-pressure on the client: decoded parts wait in `inbound` until the request takes them
-     * (body chunks are at most 8 KiB each). Reading stops at PAUSE_AT waiting parts and resumes at
-     * RESUME_AT, so a connection holds at most about 128 KiB, and the epoll interest changes only
-     * while a client sends faster than the proxy forwards, never per request.
+     * Back-pressure on the client: decoded parts wait in `inbound` until the request takes them.
+     * What waits is weighed in bytes of memory held (InboundWeight: a head's lines and bytes, a
+     * part's bytes, and each object's own overhead), not in objects: sixteen pipelined heads can be
+     * a megabyte. Past PAUSE_BYTES (or PAUSE_AT objects) the connection pauses: the socket is not
+     * read and the decoder makes no more objects of what it already read (RequestDecoder.hold),
+     * until the backlog is down to RESUME_BYTES and RESUME_AT. The epoll interest changes only while
+     * a client sends faster than the proxy forwards, never per request.
      */
     private static final int PAUSE_AT = 16;
     private static final int RESUME_AT = 4;
+    private static final long PAUSE_BYTES = 64 * 1024;
+    private static final long RESUME_BYTES = 16 * 1024;
 
     private final ProxyService<C> service;
     private final boolean tls;
+    private final RequestDecoder decoder;
     private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>();
+    /** What the objects in {@link #inbound} hold, by {@link InboundWeight}. */
+    private long inboundBytes;
+    /** What the current request's retry buffer holds. */
+    private long retryBytes;
+    private ClientBufferBudget.Account account;
+    private boolean kickScheduled;
     private Channel channel;
     private EventLoop loop;
     private boolean paused;
@@ -76,9 +89,10 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
     private int requests;
     private boolean closed;
 
-    DownstreamConnection(ProxyService<C> service, boolean tls) {
+    DownstreamConnection(ProxyService<C> service, boolean tls, RequestDecoder decoder) {
         this.service = service;
         this.tls = tls;
+        this.decoder = decoder;
     }
 
     boolean tls() {
@@ -107,6 +121,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
         channel = ctx.channel();
         loop = channel.eventLoop();
         timeouts = new ClientTimeouts(loop, service.ticker(), service.scheduler(), this);
+        account = service.bufferBudget().newAccount(this);
         // Read as bytes come (no epoll_ctl per request); a backlog pauses it, see demand().
         channel.config().setAutoRead(true);
         service.connectionOpened(this);
@@ -121,11 +136,13 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
             return;
         }
         inbound.add(object);
+        inboundBytes += InboundWeight.of(object);
         dispatch();
-        if (!paused && inbound.size() >= PAUSE_AT) {
+        if (!paused && (inbound.size() >= PAUSE_AT || inboundBytes >= PAUSE_BYTES)) {
             // Nobody takes what the client sends (a body the upstream is slow to accept, a flood of
-            // pipelined requests): stop reading until the backlog is down to RESUME_AT.
+            // pipelined requests): stop reading, and decoding, until the backlog is small again.
             paused = true;
+            decoder.hold(true);
             channel.config().setAutoRead(false);
         }
     }
@@ -140,6 +157,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
             reader.readComplete();
         }
         demand();
+        accountHeld();
     }
 
     @Override
@@ -159,6 +177,8 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
         if (current != null) {
             current.downstreamClosed();
         }
+        retryBytes = 0;
+        account.close();
         service.connectionClosed(this);
         ctx.fireChannelInactive();
     }
@@ -183,19 +203,19 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
                     && end.decoderResult().isSuccess()) {
                 // Comes right after the head of a request without a body; may arrive after that
                 // request was answered (by a filter, say), and must not be read as the next request.
-                inbound.poll();
+                take();
                 dropEmptyEnd = false;
                 end.release();
             } else if (awaitingHead) {
-                inbound.poll();
+                take();
                 awaitingHead = false;
                 timeouts.headArrived();
                 onHeadPart(next);
             } else if (draining) {
-                inbound.poll();
+                take();
                 drainPart(next);
             } else if (bodyReader != null && bodyReader.wantsPart()) {
-                inbound.poll();
+                take();
                 HttpContent part = bodyPart(next);
                 if (part == null) {
                     return;
@@ -210,6 +230,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
             timeouts.awaitBody(service.serverOptions().bodyReadTimeout());
         }
         demand();
+        accountHeld();
     }
 
     /** Returns {@code object} as a body part, or fails the request and returns null. */
@@ -257,15 +278,84 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
 
     /** Resumes reading once a paused connection's backlog is small again. */
     private void demand() {
-        if (paused && !closed && inbound.size() <= RESUME_AT) {
+        if (paused && !closed && inbound.size() <= RESUME_AT && inboundBytes <= RESUME_BYTES) {
             paused = false;
+            unhold();
             channel.config().setAutoRead(true);
         }
+    }
+
+    /**
+     * Lets the decoder go on. What it read before the pause waits in it, and no read may come to
+     * push it through (the client may have sent everything): a read of nothing does, from the
+     * loop's task queue rather than from inside the request code that resumed it.
+     */
+    private void unhold() {
+        decoder.hold(false);
+        if (decoder.bufferedBytes() > 0 && !kickScheduled) {
+            kickScheduled = true;
+            loop.execute(() -> {
+                kickScheduled = false;
+                if (channel.isActive() && !paused) {
+                    channel.pipeline().fireChannelRead(Unpooled.EMPTY_BUFFER).fireChannelReadComplete();
+                }
+            });
+        }
+    }
+
+    /** Takes the oldest waiting object off {@link #inbound}. */
+    private HttpObject take() {
+        HttpObject object = inbound.poll();
+        inboundBytes -= InboundWeight.of(object);
+        return object;
     }
 
     private void releaseInbound() {
         for (HttpObject o = inbound.poll(); o != null; o = inbound.poll()) {
             ReferenceCountUtil.release(o);
+        }
+        inboundBytes = 0;
+    }
+
+    // ---- memory held --------------------------------------------------------------------------
+
+    /** The current request's retry buffer now holds {@code bytes}. */
+    void retryBufferHolds(long bytes) {
+        retryBytes = bytes;
+        accountHeld();
+    }
+
+    /**
+     * Tells the service's budget what this connection holds of its client's data: waiting objects,
+     * the retry copy, and the bytes the decoder holds (a head in progress, what a pause left).
+     */
+    private void accountHeld() {
+        account.holds(inboundBytes + retryBytes + decoder.bufferedBytes());
+    }
+
+    /**
+     * The service's buffered client data is over its budget and this connection holds the most:
+     * its request is answered 503 if nothing was sent yet, else the connection is closed. On the loop.
+     */
+    @Override
+    public void requestShed(long bytes) {
+        loop.execute(() -> {
+            account.shedding(bytes);
+            shed();
+        });
+    }
+
+    private void shed() {
+        if (closed) {
+            return;
+        }
+        if (current != null && !current.responseStarted()) {
+            current.shed(PingoraException.httpStatus(503,
+                    "shed: the proxy's buffered client data reached its budget, and this connection held the most"));
+        } else {
+            closed = true;
+            releaseInbound();
+            channel.close();
         }
     }
 
@@ -408,6 +498,8 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter impleme
         closed = true;
         lingering = true;
         releaseInbound();
+        decoder.hold(false); // what it reads now is dropped, never held
+        accountHeld();
         timeouts.startDrain(service.serverOptions().drainTimeout());
         if (channel instanceof DuplexChannel duplex) {
             duplex.shutdownOutput().addListener(f -> {

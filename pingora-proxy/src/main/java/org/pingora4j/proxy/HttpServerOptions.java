@@ -1,5 +1,6 @@
 package org.pingora4j.proxy;
 
+import io.netty.util.internal.PlatformDependent;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -22,6 +23,7 @@ public final class HttpServerOptions {
     private final boolean xForwardedFor;
     private final boolean dropIncomingXForwardedFor;
     private final String via;
+    private final long maxBufferedBytes;
 
     private HttpServerOptions(Builder b) {
         keepaliveTimeout = b.keepaliveTimeout;
@@ -35,6 +37,16 @@ public final class HttpServerOptions {
         xForwardedFor = b.xForwardedFor;
         dropIncomingXForwardedFor = b.dropIncomingXForwardedFor;
         via = b.via;
+        maxBufferedBytes = b.maxBufferedBytes != 0 ? b.maxBufferedBytes : defaultMaxBufferedBytes();
+    }
+
+    /**
+     * A quarter of the smaller of the heap and the direct memory the JVM may use (client data sits
+     * in both), at least 4 MiB: room for the rest of the proxy's work whatever the client does.
+     */
+    static long defaultMaxBufferedBytes() {
+        long memory = Math.min(Runtime.getRuntime().maxMemory(), PlatformDependent.maxDirectMemory());
+        return Math.max(4L * 1024 * 1024, memory / 4);
     }
 
     /**
@@ -123,6 +135,22 @@ public final class HttpServerOptions {
         return via;
     }
 
+    /**
+     * Returns the most bytes of client data the service holds in memory across all its client
+     * connections: request bodies kept for a retry (up to 64 KiB each), requests and body parts
+     * waiting their turn, and bytes read but not yet decoded. Each connection is bounded on its own
+     * (about 64 KiB of waiting objects, 64 KiB of retry copy, one head); this bounds their sum. When
+     * it is reached, the connections holding the most are shed: their request is answered 503 if
+     * nothing was sent yet, else they are closed, until a seventh of the budget is free again. The
+     * rest are served on. By default a quarter of the smaller of the maximum heap and the maximum
+     * direct memory, at least 4 MiB. Counted in {@code pingora.proxy.client.buffered.bytes} and
+     * {@code pingora.proxy.client.shed}. pingora has no such limit; nginx bounds each connection
+     * only ({@code client_body_buffer_size}, {@code large_client_header_buffers}).
+     */
+    public long maxBufferedBytes() {
+        return maxBufferedBytes;
+    }
+
     /** Builds {@link HttpServerOptions}. */
     public static final class Builder {
         private Duration keepaliveTimeout = Duration.ofSeconds(60);
@@ -136,8 +164,21 @@ public final class HttpServerOptions {
         private boolean xForwardedFor;
         private boolean dropIncomingXForwardedFor;
         private String via;
+        private long maxBufferedBytes;
 
         private Builder() {
+        }
+
+        /**
+         * Sets the budget of buffered client data for the whole service, at least 1 MiB; 0 for the
+         * default; see {@link HttpServerOptions#maxBufferedBytes()}.
+         */
+        public Builder maxBufferedBytes(long bytes) {
+            if (bytes != 0 && bytes < 1024 * 1024) {
+                throw new IllegalArgumentException("maxBufferedBytes: " + bytes + " (expected: 0 for the default, or >= 1048576)");
+            }
+            maxBufferedBytes = bytes;
+            return this;
         }
 
         /** Sets the downstream keep-alive timeout; zero disables keep-alive. */

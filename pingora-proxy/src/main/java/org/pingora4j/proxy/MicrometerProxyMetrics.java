@@ -1,6 +1,7 @@
 package org.pingora4j.proxy;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -52,6 +53,13 @@ final class MicrometerProxyMetrics implements ProxyMetrics {
                 .tags(tags).register(registry);
         Gauge.builder("pingora.proxy.requests.inflight", service, ProxyService::requestsInFlight)
                 .description("Requests being served now")
+                .tags(tags).register(registry);
+        Gauge.builder("pingora.proxy.client.buffered.bytes", service, ProxyService::bufferedClientBytes)
+                .description("Client data held in memory now (retry copies, waiting requests and parts, undecoded bytes), "
+                        + "in steps of 16 KiB per connection")
+                .baseUnit("bytes").tags(tags).register(registry);
+        FunctionCounter.builder("pingora.proxy.client.shed", service, ProxyService::connectionsShed)
+                .description("Client connections shed because buffered client data reached its budget")
                 .tags(tags).register(registry);
     }
 

@@ -79,6 +79,7 @@ final class ProxyRequest<C> {
     private final DownstreamResponse response;
     private final RequestLoop requestLoop;
     private boolean finished;
+    private boolean shed;
 
     ProxyRequest(ProxyService<C> service, DownstreamConnection<C> downstream, HttpRequest request) {
         this.service = service;
@@ -361,6 +362,16 @@ final class ProxyRequest<C> {
         failFinal(PingoraException.downstream(ErrorType.CONNECTION_CLOSED, "client closed the connection", null));
     }
 
+    /**
+     * The service's budget for buffered client data ran out and this request's connection holds
+     * the most: answered with {@code e} (503), and its connection closed. Logged by the budget,
+     * once per pass, not here per request.
+     */
+    void shed(PingoraException e) {
+        shed = true;
+        failFinal(e);
+    }
+
     /** A client-side timeout (a stalled upload or a client that does not read) ends the request. */
     void downstreamTimedOut(PingoraException e) {
         failFinal(e);
@@ -411,7 +422,7 @@ final class ProxyRequest<C> {
         finished = true;
         attemptId++;
         body.release();
-        if (error != null) {
+        if (error != null && !shed) {
             service.failures().requestFailed(error, session.errorStatus(), retries, phase, peer, request,
                     downstream.channel().remoteAddress());
         }

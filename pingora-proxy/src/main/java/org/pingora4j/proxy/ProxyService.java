@@ -50,6 +50,7 @@ public final class ProxyService<C> extends ListeningService {
     private final Ticker ticker;
     private final Scheduler timerScheduler;
     private final MeterRegistry registry;
+    private final ClientBufferBudget bufferBudget;
     private final ProxyMetrics metrics;
     private volatile HttpConnector connector;
     private volatile boolean stopping;
@@ -65,6 +66,7 @@ public final class ProxyService<C> extends ListeningService {
         this.ticker = b.ticker;
         this.timerScheduler = b.timerScheduler;
         this.registry = b.registry;
+        this.bufferBudget = new ClientBufferBudget(serverOptions.maxBufferedBytes());
         this.metrics = b.registry == null ? ProxyMetrics.NONE : new MicrometerProxyMetrics(b.registry, meterTags(), this);
     }
 
@@ -112,6 +114,24 @@ public final class ProxyService<C> extends ListeningService {
      */
     public long requestsRejected() {
         return failures.rejected();
+    }
+
+    /**
+     * Returns how many bytes of client data the service's connections hold now (request bodies kept
+     * for a retry, requests and parts waiting their turn, bytes read but not decoded), counted in
+     * steps of 16 KiB per connection; see {@link HttpServerOptions#maxBufferedBytes()}.
+     */
+    public long bufferedClientBytes() {
+        return bufferBudget.charged();
+    }
+
+    /** Returns how many connections were shed because buffered client data reached its budget. */
+    public long connectionsShed() {
+        return bufferBudget.shedCount();
+    }
+
+    ClientBufferBudget bufferBudget() {
+        return bufferBudget;
     }
 
     FailureLog failures() {
@@ -162,9 +182,10 @@ public final class ProxyService<C> extends ListeningService {
 
     @Override
     protected void initConnection(Channel channel, boolean tls) {
-        DownstreamConnection<C> connection = new DownstreamConnection<>(this, tls);
+        RequestDecoder decoder = new RequestDecoder(serverOptions);
+        DownstreamConnection<C> connection = new DownstreamConnection<>(this, tls, decoder);
         channel.pipeline()
-                .addLast("pingora-request-decoder", new RequestDecoder(serverOptions))
+                .addLast("pingora-request-decoder", decoder)
                 .addLast("pingora-response-encoder", new ResponseEncoder(connection))
                 .addLast("pingora-proxy", connection);
     }

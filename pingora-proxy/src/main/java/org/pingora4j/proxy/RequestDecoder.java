@@ -14,6 +14,7 @@ import io.netty.util.AsciiString;
 import java.util.List;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
 
 /**
  * Netty's request decoder, made strict where request smuggling lives (CVE-2025-4366 and the
@@ -36,9 +37,14 @@ final class RequestDecoder extends HttpRequestDecoder {
 
     private static final AsciiString CONTENT_LENGTH = HttpHeaderNames.CONTENT_LENGTH;
 
+    private final int maxHeaderLines;
+    private boolean held;
     private boolean atMessageStart = true;
     private boolean refused;
     private boolean contentLengthSeen;
+    /** Header (or trailer) lines of the section being read, counted as each line arrives. */
+    private int sectionLines;
+    private boolean inTrailers;
 
     RequestDecoder(HttpServerOptions options) {
         super(new HttpDecoderConfig()
@@ -49,6 +55,7 @@ final class RequestDecoder extends HttpRequestDecoder {
                 .setAllowDuplicateContentLengths(false)
                 .setValidateHeaders(true)
                 .setChunkedSupported(true));
+        this.maxHeaderLines = options.maxHeaderCount();
     }
 
     /**
@@ -56,8 +63,26 @@ final class RequestDecoder extends HttpRequestDecoder {
      * parser behind the proxy may not. Only the exact {@code HTTP/1.1} and {@code HTTP/1.0} are
      * proxied: another well-formed version is refused with 505, anything else with 400.
      */
+    /**
+     * While held, bytes read stay in the decoder as bytes: no more objects are made of them, so a
+     * paused connection holds what it read, not a hundred times that in decoded heads. See
+     * {@link DownstreamConnection}.
+     */
+    void hold(boolean value) {
+        held = value;
+    }
+
+    /** Returns how many bytes of memory the decoder holds of what it read (its cumulation buffer). */
+    long bufferedBytes() {
+        ByteBuf cumulation = internalBuffer();
+        return cumulation.readableBytes() == 0 ? 0 : cumulation.capacity();
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+        if (held) {
+            return;
+        }
         if (refused) {
             buffer.skipBytes(buffer.readableBytes());
             return;
@@ -83,9 +108,13 @@ final class RequestDecoder extends HttpRequestDecoder {
             Object decoded = out.get(i);
             if (decoded instanceof HttpRequest) {
                 atMessageStart = false;
+                inTrailers = true; // any header line from now on belongs to the trailer section
+                sectionLines = 0;
             }
             if (decoded instanceof LastHttpContent) {
                 atMessageStart = true;
+                inTrailers = false;
+                sectionLines = 0;
             }
         }
     }
@@ -137,8 +166,18 @@ final class RequestDecoder extends HttpRequestDecoder {
         }
     }
 
+    /*
+     * Netty adds each header line to the message as it is read, before the head is complete, and
+     * counts only bytes: 64 KiB of empty "a:" lines are 16 000 header entries of about 100 bytes of
+     * heap each, held while the head trickles in or waits behind a slow request. The line limit is
+     * applied here, as each line arrives, for the head (431) and the trailers (400) alike.
+     */
     @Override
     protected AsciiString splitHeaderName(byte[] sb, int start, int length) {
+        if (++sectionLines > maxHeaderLines) {
+            String section = inTrailers ? "trailer" : "header";
+            throw new TooLongHttpHeaderException("more than " + maxHeaderLines + " " + section + " lines");
+        }
         AsciiString name = super.splitHeaderName(sb, start, length);
         if (CONTENT_LENGTH.contentEqualsIgnoreCase(name)) {
             if (contentLengthSeen) {
@@ -152,6 +191,8 @@ final class RequestDecoder extends HttpRequestDecoder {
     @Override
     protected HttpMessage createMessage(String[] initialLine) throws Exception {
         contentLengthSeen = false;
+        sectionLines = 0;
+        inTrailers = false;
         String version = initialLine[2];
         if (!version.equals("HTTP/1.1") && !version.equals("HTTP/1.0")) {
             if (version.length() == 8 && version.startsWith("HTTP/") && Character.isDigit(version.charAt(5))

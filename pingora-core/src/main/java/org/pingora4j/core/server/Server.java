@@ -1,8 +1,6 @@
 package org.pingora4j.core.server;
 
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +55,7 @@ public final class Server {
     private Integer exitStatus;
     private volatile EventLoopGroup eventLoops;
     private volatile Transport transport;
+    private volatile Transport chosenTransport;
     private volatile IntConsumer exitHandler = System::exit;
     // The command-line paths (-t, -h, refusals) must print; tests capture these instead.
     private volatile PrintStream out = System.out;
@@ -96,6 +95,12 @@ public final class Server {
      */
     public Server exitHandler(IntConsumer exitHandler) {
         this.exitHandler = Objects.requireNonNull(exitHandler, "exitHandler");
+        return this;
+    }
+
+    /** Runs the event loops on {@code value} instead of {@link Transport#best()}; for tests. */
+    Server transport(Transport value) {
+        this.chosenTransport = Objects.requireNonNull(value, "transport");
         return this;
     }
 
@@ -213,9 +218,8 @@ public final class Server {
 
     private void startAll(List<Service> toStart, ServerConf conf) {
         try {
-            Transport chosen = Transport.best();
-            EventLoopGroup group = new MultiThreadIoEventLoopGroup(conf.threads(),
-                    new DefaultThreadFactory("pingora4j-server"), chosen.ioHandlerFactory());
+            Transport chosen = chosenTransport != null ? chosenTransport : Transport.best();
+            EventLoopGroup group = EventLoopThreads.newGroup("pingora4j-server", conf.threads(), chosen.ioHandlerFactory());
             transport = chosen;
             eventLoops = group;
             log.info("server starting {} service(s) on {} {} event loop(s)",

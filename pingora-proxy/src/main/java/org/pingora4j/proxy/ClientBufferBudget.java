@@ -1,0 +1,207 @@
+package org.pingora4j.proxy;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * Design note.
+ *
+ * One counter for the whole service, shared by every event loop: an AtomicLong to which each
+ * connection's Account adds what it holds in grains of 16 KiB, so a connection touches the shared
+ * counter only when what it holds crosses a grain (a request with a small body: twice; a GET that
+ * waits nowhere: never). Going over the limit starts a shedding pass, one at a time (a CAS on
+ * `shedding`): it reads what each connection holds (a racy read of a volatile written on the
+ * connection's own loop: a pass needs an estimate, not a snapshot), takes the largest holders until
+ * what they hold brings the total under seven eighths of the limit, and asks each, on its own loop,
+ * to shed. What a victim held counts as `releasing` until its account drops, so that passes started
+ * meanwhile do not shed others for the same bytes.
+ */
+
+/**
+ * The service-wide budget of client data held in memory: request bodies kept for a retry, parts
+ * and pipelined requests waiting for their turn, bytes read but not yet decoded. Past its limit the
+ * connections holding the most are shed: answered 503 where nothing was sent yet, else closed
+ * (see {@link HttpServerOptions#maxBufferedBytes()}). What each connection may hold is bounded on
+ * its own; this bounds their sum, which is what an attacker with many connections grows.
+ */
+final class ClientBufferBudget {
+
+    private static final Logger logger = LoggerFactory.getLogger(ClientBufferBudget.class);
+
+    /** Charged in steps of this many bytes. */
+    static final long GRAIN = 16 * 1024;
+
+    /** What a connection reports to its budget. */
+    interface Holder {
+
+        /**
+         * Asks the connection to shed what it holds, {@code bytes} by the pass's reading: called
+         * from any thread; the connection calls {@link Account#shedding} then sheds, on its loop.
+         */
+        void requestShed(long bytes);
+    }
+
+    private final long limit;
+    private final long lowMark;
+    private final AtomicLong charged = new AtomicLong();
+    private final AtomicLong releasing = new AtomicLong();
+    private final AtomicBoolean shedding = new AtomicBoolean();
+    private final LongAdder shed = new LongAdder();
+    private final Collection<Account> accounts = ConcurrentHashMap.newKeySet();
+
+    ClientBufferBudget(long limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit: " + limit + " (expected: > 0)");
+        }
+        this.limit = limit;
+        this.lowMark = limit - limit / 8;
+    }
+
+    /** Returns the limit, in bytes. */
+    long limit() {
+        return limit;
+    }
+
+    /** Returns the bytes charged now (in grains). */
+    long charged() {
+        return charged.get();
+    }
+
+    /** Returns how many connections were shed. */
+    long shedCount() {
+        return shed.sum();
+    }
+
+    /** Opens the account of one connection. */
+    Account newAccount(Holder holder) {
+        Account account = new Account(holder);
+        accounts.add(account);
+        return account;
+    }
+
+    private void charge(long delta) {
+        long total = charged.addAndGet(delta);
+        if (delta > 0 && total > limit) {
+            shedPass();
+        }
+    }
+
+    private void shedPass() {
+        if (!shedding.compareAndSet(false, true)) {
+            return; // another thread is choosing victims now
+        }
+        try {
+            long excess = charged.get() - releasing.get() - lowMark;
+            if (excess <= 0) {
+                return;
+            }
+            List<Account> candidates = new ArrayList<>();
+            for (Account a : accounts) {
+                if (a.held > 0 && !a.shedding) {
+                    candidates.add(a);
+                }
+            }
+            candidates.sort((x, y) -> Long.compare(y.held, x.held));
+            int victims = 0;
+            long freed = 0;
+            for (Account victim : candidates) {
+                if (freed >= excess) {
+                    break;
+                }
+                long held = victim.held;
+                victim.shedding = true;
+                releasing.addAndGet(held);
+                freed += held;
+                victims++;
+                shed.increment();
+                try {
+                    victim.holder.requestShed(held);
+                } catch (RejectedExecutionException e) {
+                    releasing.addAndGet(-held); // its loop is shutting down: the connection closes with it
+                }
+            }
+            logger.warn("Buffered client data reached {} bytes, over the budget of {}: shedding the {} connection(s) "
+                    + "holding the most ({} bytes)", charged.get(), limit, victims, freed);
+        } finally {
+            shedding.set(false);
+        }
+    }
+
+    /**
+     * One connection's share of the budget. Written on the connection's event loop only; {@code held}
+     * is volatile for the shedding pass, which reads it from another.
+     */
+    final class Account {
+        private final Holder holder;
+        private volatile long held;
+        private long grains;
+        /** Chosen by a shedding pass: set from that pass's thread, read by later passes. */
+        private volatile boolean shedding;
+        /** What a pass counted on this connection to give back; 0 once given back. On the loop. */
+        private long releasing;
+        private boolean closed;
+
+        private Account(Holder holder) {
+            this.holder = holder;
+        }
+
+        /** The connection now holds {@code bytes} of client data. */
+        void holds(long bytes) {
+            if (closed || bytes == held) {
+                return;
+            }
+            held = bytes;
+            long charge = (bytes + GRAIN - 1) / GRAIN * GRAIN;
+            if (charge != grains) {
+                long delta = charge - grains;
+                grains = charge;
+                if (charge == 0) {
+                    released();
+                }
+                charge(delta);
+            }
+        }
+
+        /**
+         * A pass chose this connection, counting {@code bytes} on it; the connection sheds next. On
+         * the connection's loop.
+         */
+        void shedding(long bytes) {
+            releasing = bytes;
+            if (closed || grains == 0) {
+                released();
+            }
+        }
+
+        /** Returns what the connection holds now, in bytes. */
+        long held() {
+            return held;
+        }
+
+        /** The connection closed: everything it held is given back. */
+        void close() {
+            if (closed) {
+                return;
+            }
+            holds(0);
+            closed = true;
+            released();
+            accounts.remove(this);
+        }
+
+        private void released() {
+            if (releasing != 0) {
+                ClientBufferBudget.this.releasing.addAndGet(-releasing);
+                releasing = 0;
+            }
+        }
+    }
+}
