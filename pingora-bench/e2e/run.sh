@@ -355,7 +355,7 @@ EOF
       [ "$kind" = tls ] && args+=(--tls --ca "$CA" --sni localhost)
       [ "$id" = pingora4j-metrics ] && args+=(--metrics "127.0.0.1:$P_METRICS")
       # shellcheck disable=SC2086
-      taskset -c "$cpus" java $JVM_OPTS -cp "$JAR" "$main" "${args[@]}" > "$dir/proxy.log" 2>&1 &
+      taskset -c "$cpus" java -XX:+ExitOnOutOfMemoryError $JVM_OPTS -cp "$JAR" "$main" "${args[@]}" > "$dir/proxy.log" 2>&1 &
       PROXY_MAIN=$! ;;
     *) echo "unknown proxy $id" >&2; exit 1 ;;
   esac
