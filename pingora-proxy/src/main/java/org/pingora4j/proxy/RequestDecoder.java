@@ -38,7 +38,12 @@ final class RequestDecoder extends HttpRequestDecoder {
     private static final AsciiString CONTENT_LENGTH = HttpHeaderNames.CONTENT_LENGTH;
 
     private final int maxHeaderLines;
+    /** A line buffer this large is counted as held client data; smaller ones are the connection's own cost. */
+    private static final int LARGE_LINE_BUFFER = 16 * 1024;
+
     private boolean held;
+    /** The size of Netty's line buffer, as last seen (each line is parsed from its array). */
+    private int lineBufferBytes;
     private boolean atMessageStart = true;
     private boolean refused;
     private boolean contentLengthSeen;
@@ -72,10 +77,16 @@ final class RequestDecoder extends HttpRequestDecoder {
         held = value;
     }
 
-    /** Returns how many bytes of memory the decoder holds of what it read (its cumulation buffer). */
+    /**
+     * Returns how many bytes of memory the decoder holds of what the client sent: its cumulation
+     * buffer, the header (or trailer) lines of a section not yet complete, and its line buffer once
+     * a long line grew it (Netty keeps it at its largest for the connection's life).
+     */
     long bufferedBytes() {
         ByteBuf cumulation = internalBuffer();
-        return cumulation.readableBytes() == 0 ? 0 : cumulation.capacity();
+        long held = cumulation.readableBytes() == 0 ? 0 : cumulation.capacity();
+        held += (long) sectionLines * InboundWeight.PER_LINE;
+        return lineBufferBytes >= LARGE_LINE_BUFFER ? held + lineBufferBytes : held;
     }
 
     @Override
@@ -150,6 +161,7 @@ final class RequestDecoder extends HttpRequestDecoder {
      */
     @Override
     protected String splitFirstWordInitialLine(byte[] line, int start, int length) {
+        lineBufferBytes = line.length;
         requireOneSpaceAfter(line, start + length);
         return super.splitFirstWordInitialLine(line, start, length);
     }
@@ -174,6 +186,7 @@ final class RequestDecoder extends HttpRequestDecoder {
      */
     @Override
     protected AsciiString splitHeaderName(byte[] sb, int start, int length) {
+        lineBufferBytes = sb.length;
         if (++sectionLines > maxHeaderLines) {
             String section = inTrailers ? "trailer" : "header";
             throw new TooLongHttpHeaderException("more than " + maxHeaderLines + " " + section + " lines");
