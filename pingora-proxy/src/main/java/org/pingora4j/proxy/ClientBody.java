@@ -42,6 +42,9 @@ final class ClientBody {
 
         /** Sends what was written so far. */
         void flush();
+
+        /** Returns how many bytes written here wait to be sent upstream; any thread may ask. */
+        long pendingBytes();
     }
 
     private final DownstreamConnection<?> downstream;
@@ -109,6 +112,7 @@ final class ClientBody {
     void sinkWritable(Sink target) {
         if (sink == target && !sinkReady) {
             sinkReady = true;
+            account();
             downstream.readBody(this);
         }
     }
@@ -120,11 +124,11 @@ final class ClientBody {
             done = true;
         }
         ByteBuf data = content.content();
-        if (!retryBuffer.truncated()) {
-            retryBuffer.append(data);
-            downstream.retryBufferHolds(retryBuffer.held());
-        }
+        retryBuffer.append(data);
         sinkReady = sink.write(data, last);
+        if (!sinkReady) {
+            account(); // what the upstream did not take yet is held for it
+        }
     }
 
     /** The client connection finished a read: what it produced goes upstream in one write. */
@@ -132,6 +136,16 @@ final class ClientBody {
         if (sink != null) {
             sink.flush();
         }
+        account();
+    }
+
+    /**
+     * Tells the client connection what this body holds in memory: the retry copy, and what the
+     * current try's upstream connection has not sent yet (up to its high water mark).
+     */
+    private void account() {
+        Sink target = sink;
+        downstream.requestBodyHolds(retryBuffer.held() + (target == null ? 0 : target.pendingBytes()));
     }
 
     /**
@@ -153,7 +167,7 @@ final class ClientBody {
             detach();
         }
         retryBuffer.release();
-        downstream.retryBufferHolds(0);
+        downstream.requestBodyHolds(0);
     }
 
     private void sendContinueIfExpected() {

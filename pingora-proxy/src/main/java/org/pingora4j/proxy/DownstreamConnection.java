@@ -63,8 +63,8 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
     private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>();
     /** What the objects in {@link #inbound} hold, by {@link InboundWeight}. */
     private long inboundBytes;
-    /** What the current request's retry buffer holds. */
-    private long retryBytes;
+    /** What the current request's body holds: its retry copy, and what waits to be sent upstream. */
+    private long bodyBytes;
     private ClientBufferBudget.Account account;
     private boolean kickScheduled;
     private Channel channel;
@@ -177,7 +177,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
         if (current != null) {
             current.downstreamClosed();
         }
-        retryBytes = 0;
+        bodyBytes = 0;
         account.close();
         service.connectionClosed(this);
         ctx.fireChannelInactive();
@@ -319,18 +319,18 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
 
     // ---- memory held --------------------------------------------------------------------------
 
-    /** The current request's retry buffer now holds {@code bytes}. */
-    void retryBufferHolds(long bytes) {
-        retryBytes = bytes;
+    /** The current request's body now holds {@code bytes} (its retry copy, what waits upstream). */
+    void requestBodyHolds(long bytes) {
+        bodyBytes = bytes;
         accountHeld();
     }
 
     /**
      * Tells the service's budget what this connection holds of its client's data: waiting objects,
-     * the retry copy, and the bytes the decoder holds (a head in progress, what a pause left).
+     * the request body's retry copy and what waits upstream, and the bytes the decoder holds (a head in progress, what a pause left).
      */
     private void accountHeld() {
-        account.holds(inboundBytes + retryBytes + decoder.bufferedBytes());
+        account.holds(inboundBytes + bodyBytes + decoder.bufferedBytes());
     }
 
     /**

@@ -112,6 +112,11 @@ final class Http1Exchange implements UpstreamExchange, Http1ClientSession.Respon
     }
 
     @Override
+    public long pendingBytes() {
+        return ended ? 0 : session.pendingWriteBytes();
+    }
+
+    @Override
     public void flush() {
         if (ended) {
             return;

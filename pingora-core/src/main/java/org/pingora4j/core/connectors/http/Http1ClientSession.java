@@ -1,6 +1,7 @@
 package org.pingora4j.core.connectors.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -271,6 +272,15 @@ public final class Http1ClientSession {
         if (!released && failure == null) {
             connection.channel.flush();
         }
+    }
+
+    /**
+     * Returns the bytes written to the connection that wait to be sent (Netty's count, with each
+     * queued write's overhead). Any thread: a racy read, for accounting.
+     */
+    public long pendingWriteBytes() {
+        ChannelOutboundBuffer outbound = connection.channel.unsafe().outboundBuffer();
+        return outbound == null ? 0 : outbound.totalPendingWriteBytes();
     }
 
     /** Returns whether the connection takes writes without queueing past its high water mark. */
