@@ -22,6 +22,7 @@ HEAP=${HEAP:-64m}
 ATTACK_SECONDS=${ATTACK_SECONDS:-20}
 REPEAT=${REPEAT:-1}
 LOGS=${LOGS:-$(mktemp -d /tmp/small-heap-search.XXXXXX)}
+mkdir -p "$LOGS"
 
 probe() {
   local m=$1 i

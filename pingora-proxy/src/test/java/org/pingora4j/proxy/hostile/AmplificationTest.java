@@ -50,9 +50,9 @@ final class AmplificationTest {
 
     /**
      * Bytes held per connection whatever it sends: the channel, its pipeline and decoder, the
-     * request and its upstream connection, a read buffer. 64 KiB is pingora's body buffer limit and
-     * well above what an idle proxied connection costs here (see the report's per-connection
-     * column for shapes that send little).
+     * request and its upstream connection, a read buffer. 64 KiB is pingora's body buffer limit,
+     * and five times what a connection whose request waits for a slow origin costs today (13 KB:
+     * {@link #aRequestWaitingForASlowOrigin}).
      */
     static final long C = 64 * 1024;
 
@@ -105,6 +105,12 @@ final class AmplificationTest {
     /** A chunked body whose trailer section of empty fields (16 000) never ends. */
     static Payload unfinishedTrailers(int fields) {
         return Payload.repeated("unfinished trailers of empty fields", CHUNKED_POST + "1\r\nx\r\n0\r\n", "a:\r\n", fields, "");
+    }
+
+    /** A request the origin answers slowly, then pipelined chunked POSTs (7) each ending in a trailer section of empty fields (16 000). */
+    static Payload pipelinedTrailers(int posts, int fields) {
+        String post = CHUNKED_POST.replace("/upload", "/p") + "1\r\nx\r\n0\r\n" + "a:\r\n".repeat(fields) + "\r\n";
+        return Payload.repeated("pipelined trailers of empty fields", SLOW_GET, post, posts, "");
     }
 
     /** A request the origin answers slowly, then pipelined heads (7) of one field just under the 64 KiB head limit. */
@@ -160,6 +166,11 @@ final class AmplificationTest {
     @Test
     void unfinishedTrailersOfEmptyFields() throws Exception {
         measure(unfinishedTrailers(EMPTY_FIELDS), unfinishedTrailers(10), false);
+    }
+
+    @Test
+    void pipelinedTrailersOfEmptyFieldsBehindASlowRequest() throws Exception {
+        measure(pipelinedTrailers(7, EMPTY_FIELDS), pipelinedTrailers(1, 10), false);
     }
 
     @Test
