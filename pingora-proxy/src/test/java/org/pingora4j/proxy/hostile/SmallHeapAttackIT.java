@@ -114,6 +114,7 @@ final class SmallHeapAttackIT {
 
         String context = ATTACKERS + " attackers for " + SECONDS + " s against -Xmx" + HEAP + ": " + attackState
                 + "\nproxy held at the end of the attack: " + held + "\nfirst failure: " + firstFailure
+                + "\nlegitimate requests during the attack: " + summary(during) + "\nafter: " + summary(after)
                 + "\nproxy stderr (last lines):\n" + stderr;
         assertTrue(aliveAtEnd, "the proxy process died; " + context);
         assertTrue(!outOfMemory, "the proxy ran out of memory " + outOfMemoryAfter + " ms into the attack; " + context);
@@ -121,6 +122,27 @@ final class SmallHeapAttackIT {
                 + " legitimate requests during the attack were not answered 200; " + context);
         assertTrue(failedAfter == 0, failedAfter + " of " + after.size()
                 + " legitimate requests after the attack were not answered 200; " + context);
+    }
+
+    /** The outcomes, failures in full, runs of 200 counted. */
+    private static String summary(List<Outcome> outcomes) {
+        StringBuilder s = new StringBuilder();
+        int ok = 0;
+        for (Outcome o : outcomes) {
+            if (o.ok()) {
+                ok++;
+                continue;
+            }
+            if (ok > 0) {
+                s.append(ok).append(" x 200; ");
+                ok = 0;
+            }
+            s.append(o).append("; ");
+        }
+        if (ok > 0) {
+            s.append(ok).append(" x 200");
+        }
+        return s.toString();
     }
 
     /** A GET on a new connection, bounded by LEGIT_TIMEOUT_MILLIS; never throws. */
