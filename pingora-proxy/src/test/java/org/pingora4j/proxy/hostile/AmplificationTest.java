@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue #14: how many bytes of memory a hostile client makes the proxy hold per byte it sends.
  *
- * <p>Each test runs one shape of attack: {@value #CONNECTIONS} connections (as in the issue) to a
+ * <p>Each test runs one shape of attack: ten connections (as in the issue; {@code amplification.connections}) to a
  * proxy in a JVM of its own ({@link ProxyProcess}: default configuration, one event loop, default
  * JVM and Netty settings, as the examples jar runs), in front of a {@link SinkOrigin} (in this
  * JVM) that keeps nothing. Each connection sends its payload as fast as the proxy reads it (only
