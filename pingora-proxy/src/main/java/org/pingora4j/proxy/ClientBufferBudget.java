@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * Design note.
  *
  * One counter for the whole service, shared by every event loop: an AtomicLong to which each
- * connection's Account adds what it holds in grains of 16 KiB, so a connection touches the shared
+ * connection's Account adds what it holds in grains of 4 KiB, so a connection touches the shared
  * counter only when what it holds crosses a grain (a request with a small body: twice; a GET that
  * waits nowhere: never). Going over the limit starts a shedding pass, one at a time (a CAS on
  * `shedding`): it reads what each connection holds (a racy read of a volatile written on the
@@ -36,8 +36,11 @@ final class ClientBufferBudget {
 
     private static final Logger logger = LoggerFactory.getLogger(ClientBufferBudget.class);
 
-    /** Charged in steps of this many bytes. */
-    static final long GRAIN = 16 * 1024;
+    /**
+     * Charged in steps of this many bytes, rounded up: at most this much counted too much per
+     * connection, which over a thousand connections is 4 MiB.
+     */
+    static final long GRAIN = 4 * 1024;
 
     /** What a connection reports to its budget. */
     interface Holder {

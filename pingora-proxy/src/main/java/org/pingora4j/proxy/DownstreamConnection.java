@@ -66,7 +66,10 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
     /** What the current request's body holds: its retry copy, and what waits to be sent upstream. */
     private long bodyBytes;
     private ClientBufferBudget.Account account;
-    private boolean kickScheduled;
+    private boolean turnScheduled;
+    private DecodeTurns turns;
+    private final Runnable nextTurn = this::nextTurn;
+    private boolean refusedAhead;
     private Channel channel;
     private EventLoop loop;
     private boolean paused;
@@ -122,6 +125,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
         loop = channel.eventLoop();
         timeouts = new ClientTimeouts(loop, service.ticker(), service.scheduler(), this);
         account = service.bufferBudget().newAccount(this);
+        turns = DecodeTurns.of(loop);
         // Read as bytes come (no epoll_ctl per request); a backlog pauses it, see demand().
         channel.config().setAutoRead(true);
         service.connectionOpened(this);
@@ -142,8 +146,13 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
             // Nobody takes what the client sends (a body the upstream is slow to accept, a flood of
             // pipelined requests): stop reading, and decoding, until the backlog is small again.
             paused = true;
-            decoder.hold(true);
-            channel.config().setAutoRead(false);
+            updateReading();
+        }
+        if (!refusedAhead && object.decoderResult().isFailure() && inbound.peekLast() == object) {
+            // A malformed request waits its turn, to be answered and the connection closed: nothing
+            // the client sends after it will be read, so none of it is read now.
+            refusedAhead = true;
+            updateReading();
         }
     }
 
@@ -157,6 +166,11 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
             reader.readComplete();
         }
         demand();
+        if (decoder.yielded()) {
+            scheduleTurn();
+        } else if (!turnScheduled) {
+            decoder.newTurn(); // each read is a turn of its own
+        }
         accountHeld();
     }
 
@@ -280,26 +294,56 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
     private void demand() {
         if (paused && !closed && inbound.size() <= RESUME_AT && inboundBytes <= RESUME_BYTES) {
             paused = false;
-            unhold();
-            channel.config().setAutoRead(true);
+            // What the decoder read before the pause waits in it, and no read may come to push it
+            // through (the client may have sent everything): a turn of its own does.
+            if (decoder.bufferedBytes() > 0) {
+                scheduleTurn();
+            } else {
+                updateReading();
+            }
         }
     }
 
-    /**
-     * Lets the decoder go on. What it read before the pause waits in it, and no read may come to
-     * push it through (the client may have sent everything): a read of nothing does, from the
-     * loop's task queue rather than from inside the request code that resumed it.
+    /*
+     * Reading and decoding are stopped by three things: a backlog of objects nobody takes (paused),
+     * a malformed request waiting to be answered (refusedAhead), and a spent turn (turnScheduled).
+     * A turn is RequestDecoder.TURN_OBJECTS objects: past it the decoder leaves the rest of what it
+     * read as bytes, and this connection waits, not reading, in its loop's DecodeTurns, which
+     * serves a few such connections per turn of the loop after its I/O (accepting, other clients'
+     * reads). A client that
+     * floods its connection with tiny objects (one-byte chunks, empty pipelined requests) then gets
+     * the same share of the loop as any other, not the loop.
      */
-    private void unhold() {
-        decoder.hold(false);
-        if (decoder.bufferedBytes() > 0 && !kickScheduled) {
-            kickScheduled = true;
-            loop.execute(() -> {
-                kickScheduled = false;
-                if (channel.isActive() && !paused) {
-                    channel.pipeline().fireChannelRead(Unpooled.EMPTY_BUFFER).fireChannelReadComplete();
-                }
-            });
+    private void updateReading() {
+        if (lingering) {
+            return; // reads everything until the client closes, and drops it
+        }
+        boolean hold = paused || refusedAhead;
+        decoder.hold(hold);
+        boolean read = !hold && !turnScheduled && !closed;
+        if (channel.config().isAutoRead() != read) {
+            channel.config().setAutoRead(read);
+        }
+    }
+
+    private void scheduleTurn() {
+        if (turnScheduled) {
+            return;
+        }
+        turnScheduled = true;
+        updateReading();
+        turns.add(nextTurn);
+    }
+
+    private void nextTurn() {
+        turnScheduled = false;
+        if (closed || lingering || !channel.isActive()) {
+            return;
+        }
+        decoder.newTurn();
+        updateReading();
+        if (!paused && !refusedAhead && decoder.bufferedBytes() > 0) {
+            channel.pipeline().fireChannelRead(Unpooled.EMPTY_BUFFER).fireChannelReadComplete();
         }
     }
 
@@ -498,7 +542,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
         closed = true;
         lingering = true;
         releaseInbound();
-        decoder.hold(false); // what it reads now is dropped, never held
+        decoder.discard(); // what it reads now is dropped as bytes, never decoded or held
         accountHeld();
         timeouts.startDrain(service.serverOptions().drainTimeout());
         if (channel instanceof DuplexChannel duplex) {

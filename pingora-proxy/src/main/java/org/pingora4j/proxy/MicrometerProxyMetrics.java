@@ -56,7 +56,7 @@ final class MicrometerProxyMetrics implements ProxyMetrics {
                 .tags(tags).register(registry);
         Gauge.builder("pingora.proxy.client.buffered.bytes", service, ProxyService::bufferedClientBytes)
                 .description("Client data held in memory now (retry copies, waiting requests and parts, undecoded bytes), "
-                        + "in steps of 16 KiB per connection")
+                        + "in steps of 4 KiB per connection")
                 .baseUnit("bytes").tags(tags).register(registry);
         FunctionCounter.builder("pingora.proxy.client.shed", service, ProxyService::connectionsShed)
                 .description("Client connections shed because buffered client data reached its budget")

@@ -3,6 +3,7 @@ package org.pingora4j.proxy;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.netty.channel.Channel;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.resolver.AddressResolverGroup;
 import java.net.InetSocketAddress;
@@ -37,6 +38,9 @@ import org.pingora4j.pool.Ticker;
  * @param <C> the proxy's per-request context
  */
 public final class ProxyService<C> extends ListeningService {
+
+    /** The most bytes one read of a client connection takes. */
+    static final int CLIENT_READ_BYTES = 16 * 1024;
 
     private final ProxyHttp<C> proxy;
     private final ServerConf conf;
@@ -119,7 +123,7 @@ public final class ProxyService<C> extends ListeningService {
     /**
      * Returns how many bytes of client data the service's connections hold now (request bodies kept
      * for a retry, requests and parts waiting their turn, bytes read but not decoded), counted in
-     * steps of 16 KiB per connection; see {@link HttpServerOptions#maxBufferedBytes()}.
+     * steps of 4 KiB per connection; see {@link HttpServerOptions#maxBufferedBytes()}.
      */
     public long bufferedClientBytes() {
         return bufferBudget.charged();
@@ -182,6 +186,12 @@ public final class ProxyService<C> extends ListeningService {
 
     @Override
     protected void initConnection(Channel channel, boolean tls) {
+        // One read of at most 16 KiB per client connection per turn of its loop (Netty's defaults
+        // are up to 16 reads of up to 64 KiB), as nginx reads a body in client_body_buffer_size:
+        // a client that floods its connection gets its turn like the others, not the loop, and one
+        // turn of the loop over a thousand such clients reads 16 MiB, not a gigabyte.
+        channel.config().setRecvByteBufAllocator(
+                new AdaptiveRecvByteBufAllocator(64, 2048, CLIENT_READ_BYTES).maxMessagesPerRead(1));
         RequestDecoder decoder = new RequestDecoder(serverOptions);
         DownstreamConnection<C> connection = new DownstreamConnection<>(this, tls, decoder);
         channel.pipeline()

@@ -41,7 +41,15 @@ final class RequestDecoder extends HttpRequestDecoder {
     /** A line buffer this large is counted as held client data; smaller ones are the connection's own cost. */
     private static final int LARGE_LINE_BUFFER = 16 * 1024;
 
+    /**
+     * Objects made per turn of the connection (see {@link DownstreamConnection}): a turn costs the
+     * loop about as much as one request, however small the objects the client sends.
+     */
+    static final int TURN_OBJECTS = 64;
+
     private boolean held;
+    private int turnObjects;
+    private boolean yielded;
     /** The size of Netty's line buffer, as last seen (each line is parsed from its array). */
     private int lineBufferBytes;
     private boolean atMessageStart = true;
@@ -89,13 +97,37 @@ final class RequestDecoder extends HttpRequestDecoder {
         return lineBufferBytes >= LARGE_LINE_BUFFER ? held + lineBufferBytes : held;
     }
 
+    /**
+     * Starts a new turn: up to {@link #TURN_OBJECTS} more objects may be made before the decoder
+     * {@linkplain #yielded() yields}.
+     */
+    void newTurn() {
+        turnObjects = 0;
+        yielded = false;
+    }
+
+    /** Returns whether the decoder stopped, this turn, with bytes left to decode. */
+    boolean yielded() {
+        return yielded;
+    }
+
+    /** From now on, everything read is dropped undecoded (a connection closing by lingering). */
+    void discard() {
+        refused = true;
+        held = false;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+        if (refused) {
+            buffer.skipBytes(buffer.readableBytes());
+            return;
+        }
         if (held) {
             return;
         }
-        if (refused) {
-            buffer.skipBytes(buffer.readableBytes());
+        if (turnObjects >= TURN_OBJECTS) {
+            yielded = buffer.isReadable();
             return;
         }
         if (atMessageStart) {
@@ -115,6 +147,7 @@ final class RequestDecoder extends HttpRequestDecoder {
         }
         int before = out.size();
         super.decode(ctx, buffer, out);
+        turnObjects += out.size() - before;
         for (int i = before; i < out.size(); i++) {
             Object decoded = out.get(i);
             if (decoded instanceof HttpRequest) {

@@ -52,6 +52,9 @@ final class ProxyProcess implements AutoCloseable {
         pump("proxy-stdout", new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), true);
         pump("proxy-stderr", new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)), false);
         String first = next(30);
+        for (int skipped = 0; first != null && !first.startsWith("LISTENING ") && skipped < 20; skipped++) {
+            first = next(30); // what a JVM option prints first (a flight recording's start, say)
+        }
         if (first == null || !first.startsWith("LISTENING ")) {
             close();
             throw new IOException("the proxy process did not start: " + first + "\n" + stderr());

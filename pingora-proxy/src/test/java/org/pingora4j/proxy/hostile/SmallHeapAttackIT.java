@@ -60,6 +60,16 @@ final class SmallHeapAttackIT {
         }
     }
 
+    /** -Xmx, then what {@code smallheap.jvmargs} adds (space-separated: a profiler, GC logging). */
+    private static String[] jvmOptions() {
+        List<String> options = new ArrayList<>(List.of("-Xmx" + HEAP));
+        String extra = System.getProperty("smallheap.jvmargs", "").trim();
+        if (!extra.isEmpty()) {
+            options.addAll(List.of(extra.split("\\s+")));
+        }
+        return options.toArray(String[]::new);
+    }
+
     @Test
     void aLegitimateClientIsAnsweredThroughoutAnAttackOnASmallHeap() throws Exception {
         List<Payload> shapes = List.of(AmplificationTest.oneByteChunks("/upload", 65_535),
@@ -73,7 +83,7 @@ final class SmallHeapAttackIT {
         long outOfMemoryAfter;
         String stderr;
         try (SinkOrigin origin = new SinkOrigin();
-             ProxyProcess proxy = new ProxyProcess(origin.address(), 60, "-Xmx" + HEAP)) {
+             ProxyProcess proxy = new ProxyProcess(origin.address(), 60, jvmOptions())) {
             Outcome first = legitGet(proxy.port(), 0);
             assertTrue(first.ok(), "before the attack: " + first);
             long start = System.nanoTime();
