@@ -22,13 +22,15 @@ import org.pingora4j.proxy.Session;
 
 /**
  * The plainest reverse proxy, on 127.0.0.1 with its own event loops, forwarding every request to one
- * plain-HTTP origin on loopback. Counts the errors its {@code logging} phase sees, by type.
+ * plain-HTTP origin on loopback. Counts the errors its {@code logging} phase sees, by type, and the
+ * retries.
  */
 final class InteropProxy implements AutoCloseable {
 
     private final Transport transport = Transport.best();
     private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, transport.ioHandlerFactory());
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    private final LongAdder retries = new LongAdder();
     final ProxyService<Void> service;
 
     InteropProxy(int originPort) throws Exception {
@@ -50,6 +52,7 @@ final class InteropProxy implements AutoCloseable {
 
             @Override
             public void logging(Session session, PingoraException error, Void ctx) {
+                retries.add(session.retries());
                 if (error != null) {
                     errors.computeIfAbsent(String.valueOf(error.type()), k -> new LongAdder()).increment();
                 }
@@ -66,6 +69,11 @@ final class InteropProxy implements AutoCloseable {
 
     ConnectorStats stats() {
         return service.connector().stats();
+    }
+
+    /** Returns how many times requests were retried so far (on another connection, after theirs failed). */
+    long retries() {
+        return retries.sum();
     }
 
     /** Returns the errors the logging phase saw so far, by type. */
