@@ -30,7 +30,7 @@ final class InteropProxy implements AutoCloseable {
     private final Transport transport = Transport.best();
     private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, transport.ioHandlerFactory());
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
-    private final LongAdder retries = new LongAdder();
+    private final Map<String, LongAdder> retries = new ConcurrentHashMap<>();
     final ProxyService<Void> service;
 
     InteropProxy(int originPort) throws Exception {
@@ -52,7 +52,9 @@ final class InteropProxy implements AutoCloseable {
 
             @Override
             public void logging(Session session, PingoraException error, Void ctx) {
-                retries.add(session.retries());
+                if (session.retries() > 0) {
+                    retries.computeIfAbsent(session.reqHeader().method().name(), k -> new LongAdder()).add(session.retries());
+                }
                 if (error != null) {
                     errors.computeIfAbsent(String.valueOf(error.type()), k -> new LongAdder()).increment();
                 }
@@ -73,7 +75,13 @@ final class InteropProxy implements AutoCloseable {
 
     /** Returns how many times requests were retried so far (on another connection, after theirs failed). */
     long retries() {
-        return retries.sum();
+        return retries.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
+    /** Returns how many times requests of {@code method} were retried so far. */
+    long retries(String method) {
+        LongAdder count = retries.get(method);
+        return count == null ? 0 : count.sum();
     }
 
     /** Returns the errors the logging phase saw so far, by type. */
