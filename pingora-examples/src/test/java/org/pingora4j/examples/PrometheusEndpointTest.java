@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -55,14 +56,23 @@ final class PrometheusEndpointTest {
                             HttpResponse.BodyHandlers.ofString()).statusCode());
                 }
                 int metricsPort = built.prometheus().boundAddresses().get(0).getPort();
-                HttpResponse<String> scrape = client.send(HttpRequest.newBuilder(
-                                URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                        .timeout(Duration.ofSeconds(10)).build();
                 String service = "service=\"" + proxy.name() + "\"";
-                assertTrue(scrape.body().contains("pingora_pool_misses_total{" + service + "} 1.0"), scrape.body());
-                assertTrue(scrape.body().contains("pingora_pool_hits_total{" + service + "} 1.0"), scrape.body());
-                assertTrue(scrape.body().contains("pingora_proxy_requests_total{" + service + ",status=\"2xx\"} 2.0"),
-                        scrape.body());
+                List<String> expected = List.of(
+                        "pingora_pool_misses_total{" + service + "} 1.0",
+                        "pingora_pool_hits_total{" + service + "} 1.0",
+                        "pingora_proxy_requests_total{" + service + ",status=\"2xx\"} 2.0");
+                // A request is counted once its last write completed, which the client may see before
+                // it happens: scrape until the series show it, bounded.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                String body;
+                do {
+                    body = client.send(scrape, HttpResponse.BodyHandlers.ofString()).body();
+                } while (!body.lines().toList().containsAll(expected) && System.nanoTime() - deadline < 0);
+                for (String series : expected) {
+                    assertTrue(body.lines().anyMatch(series::equals), "no line " + series + " within 10 s in:\n" + body);
+                }
             } finally {
                 server.shutdown(ShutdownMode.FAST).toCompletableFuture().get(10, TimeUnit.SECONDS);
             }

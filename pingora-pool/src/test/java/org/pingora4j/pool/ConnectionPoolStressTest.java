@@ -11,6 +11,10 @@ import java.util.Queue;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -73,19 +77,16 @@ final class ConnectionPoolStressTest {
         AtomicInteger maxSeenIdle = new AtomicInteger();
         Queue<Conn> stillHeld = new ConcurrentLinkedQueue<>();
         CyclicBarrier start = new CyclicBarrier(THREADS);
-        List<Thread> workers = new ArrayList<>();
+        ExecutorService threads = Executors.newFixedThreadPool(THREADS);
+        List<Future<?>> workers = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             long seed = 1234L + t;
             int loop = t;
-            Thread worker = new Thread(() -> {
+            workers.add(threads.submit(() -> {
                 SplittableRandom random = new SplittableRandom(seed);
                 List<Conn> held = new ArrayList<>();
                 List<PoolHandle<Conn>> handles = new ArrayList<>();
-                try {
-                    start.await();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
+                start.await(10, TimeUnit.SECONDS);
                 for (int op = 0; op < OPS_PER_THREAD; op++) {
                     int dice = random.nextInt(100);
                     GroupKey key = GroupKey.of(random.nextInt(GROUPS), "g");
@@ -147,12 +148,18 @@ final class ConnectionPoolStressTest {
                     }
                 }
                 stillHeld.addAll(held);
-            });
-            workers.add(worker);
-            worker.start();
+                return null;
+            }));
         }
-        for (Thread worker : workers) {
-            worker.join();
+        // A worker that threw fails the test with its exception, rather than dying on its own
+        // thread (where only the uncaught-exception handler would see it) while the test goes on.
+        try {
+            for (Future<?> worker : workers) {
+                worker.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            threads.shutdownNow();
+            assertTrue(threads.awaitTermination(10, TimeUnit.SECONDS), "the workers stopped");
         }
 
         assertTrue(failures.isEmpty(), () -> failures.size() + " failures, first: " + failures.subList(0, Math.min(5, failures.size())));

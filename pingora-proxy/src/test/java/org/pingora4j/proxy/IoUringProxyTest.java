@@ -3,7 +3,6 @@ package org.pingora4j.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netty.channel.uring.IoUring;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -22,18 +21,20 @@ import org.pingora4j.core.server.Server;
 import org.pingora4j.core.server.ShutdownMode;
 import org.pingora4j.core.server.Transport;
 import org.pingora4j.core.server.conf.ServerConf;
+import org.pingora4j.core.testing.MachineRequirement;
 import org.pingora4j.core.testing.TestOrigin;
 
 /**
  * The proxy end to end on Netty's io_uring transport: downstream and upstream sockets are io_uring
  * channels (an epoll or NIO channel cannot register on an io_uring loop, so a proxied response
- * proves the upstream side too). Skipped where the kernel or sandbox refuses io_uring.
+ * proves the upstream side too). Where the kernel or sandbox refuses io_uring, skipped loudly outside
+ * CI and failed in CI ({@link MachineRequirement}).
  */
 final class IoUringProxyTest {
 
     @BeforeEach
     void requireIoUring() {
-        assumeTrue(IoUring.isAvailable(), "io_uring is not available here: " + IoUring.unavailabilityCause());
+        MachineRequirement.require(IoUring.isAvailable(), "io_uring", IoUring.unavailabilityCause());
     }
 
     @Test

@@ -2,6 +2,8 @@ package org.pingora4j.proxy;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.pingora4j.core.server.Transport;
 import org.pingora4j.core.server.conf.ServerConf;
@@ -83,17 +86,42 @@ final class ProxyFixture implements AutoCloseable {
         }
     }
 
-    /** Waits until every event loop ran what was handed to it before this call. */
+    /**
+     * Waits until every event loop ran what was handed to it before this call; fails if a loop did
+     * not get to it within 10 s (a loop that is stuck, or gone, must not pass for a quiet one).
+     */
     void awaitQuiet() {
-        for (io.netty.util.concurrent.EventExecutor loop : loops) {
-            loop.submit(() -> { }).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        for (EventExecutor loop : loops) {
+            Future<?> ran = loop.submit(() -> { });
+            if (!ran.awaitUninterruptibly(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("event loop " + loop + " did not run a task within 10 s");
+            }
+            if (!ran.isSuccess()) {
+                throw new AssertionError("event loop " + loop + " refused a task", ran.cause());
+            }
         }
     }
 
+    /**
+     * Stops the service and shuts its loops down, checking that both happened: the listeners closed
+     * and the loops terminated within 10 s each (a shutdown that hangs fails the test, rather than
+     * holding the next one up or leaking its threads unnoticed).
+     */
     @Override
     public void close() {
-        service.stopAccepting();
+        CompletableFuture<Void> listenersClosed = service.stopAccepting().toCompletableFuture();
         service.shutdown();
-        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        Future<?> terminated = loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        try {
+            listenersClosed.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("the proxy's listeners did not close within 10 s", e);
+        }
+        if (!terminated.awaitUninterruptibly(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("the proxy's event loops did not terminate within 10 s");
+        }
+        if (!terminated.isSuccess()) {
+            throw new AssertionError("the proxy's event loops failed to shut down", terminated.cause());
+        }
     }
 }

@@ -3,18 +3,27 @@ package org.pingora4j.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -78,23 +87,59 @@ final class PushedExchangeTest {
         }
     }
 
+    /** The part of /big the origin writes first, on its own, in {@link #aResponseFilterThatCompletesLaterHoldsTheResponseUntilItDoes}. */
+    private static final int FIRST_PART = 16 * 1024;
+
     @Test
     void aResponseFilterThatCompletesLaterHoldsTheResponseUntilItDoes() throws Exception {
-        try (TestOrigin origin = origin(); ProxyFixture fixture = ProxyFixture.of(new FilterProxy(origin.address()) {
+        // Completed when the origin's first body part left it for the proxy, per response.
+        AtomicReference<CompletableFuture<Void>> firstPartSent = new AtomicReference<>();
+        List<String> premise = new CopyOnWriteArrayList<>();
+        try (TestOrigin origin = TestOrigin.plain(); ProxyFixture fixture = ProxyFixture.of(new FilterProxy(origin.address()) {
             @Override
             public CompletionStage<Void> responseFilter(Session session, ResponseHeader header, Void ctx) {
                 CompletableFuture<Void> done = new CompletableFuture<>();
-                // By then the whole response has arrived: it waits in the paused exchange.
-                later.schedule(() -> {
-                    header.insertHeader("X-Filtered", "later");
-                    done.complete(null);
-                }, 50, TimeUnit.MILLISECONDS);
+                CompletableFuture<Void> bodySent = firstPartSent.get();
+                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                // Completes once the proxy waits for it (it paused the exchange and hung its
+                // continuation on this future) and body bytes left the origin meanwhile: the
+                // response waits, paused, until the filter completes, then flows.
+                later.execute(new Runnable() {
+                    @Override
+                    public void run() {
+                        boolean waitedOn = done.getNumberOfDependents() > 0;
+                        if (waitedOn && bodySent.isDone()) {
+                            header.insertHeader("X-Filtered", "later");
+                            done.complete(null);
+                        } else if (System.nanoTime() - giveUp > 0) {
+                            String why = "within 10 s, " + (waitedOn ? "" : "the proxy did not wait for the filter; ")
+                                    + (bodySent.isDone() ? "" : "the origin's first body part did not leave it");
+                            premise.add(why);
+                            done.completeExceptionally(new AssertionError(why));
+                        } else {
+                            later.schedule(this, 1, TimeUnit.MILLISECONDS);
+                        }
+                    }
+                });
                 return done;
             }
         })) {
+            byte[] big = pattern(BIG).getBytes(StandardCharsets.ISO_8859_1);
+            origin.responder(ex -> {
+                CompletableFuture<Void> sent = new CompletableFuture<>();
+                firstPartSent.set(sent);
+                DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                head.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, BIG);
+                ex.ctx().write(head);
+                ex.ctx().writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(big, 0, FIRST_PART)))
+                        .addListener(f -> sent.complete(null));
+                ex.ctx().writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(big, FIRST_PART, BIG - FIRST_PART)));
+            });
             for (int i = 0; i < 3; i++) {
                 String response = exchange(fixture, "GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-                assertTrue(response.toLowerCase().contains("x-filtered: later"), response.substring(0, 200));
+                assertEquals(List.of(), premise, "the premise: the response waited for the filter, its body on the way");
+                assertTrue(response.toLowerCase().contains("x-filtered: later"),
+                        response.substring(0, Math.min(200, response.length())));
                 assertEquals(pattern(BIG), body(response));
             }
         }

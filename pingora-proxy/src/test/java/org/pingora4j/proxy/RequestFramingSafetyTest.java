@@ -5,10 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.pingora4j.core.protocols.http.ResponseHeader;
@@ -253,17 +259,75 @@ final class RequestFramingSafetyTest {
         }
     }
 
+    /**
+     * A response head that records every thread touching it once {@link #handedOver}: the proxy
+     * reads and edits it (hop-by-hop headers, Content-Length, the status) where it writes the
+     * response, so the threads recorded are the ones that ran the write.
+     */
+    private static final class RecordingHead extends DefaultHttpResponse {
+        final Set<Thread> touchedBy = ConcurrentHashMap.newKeySet();
+        volatile boolean handedOver;
+
+        RecordingHead(HttpResponseStatus status) {
+            super(HttpVersion.HTTP_1_1, status);
+        }
+
+        private void touched() {
+            if (handedOver) {
+                touchedBy.add(Thread.currentThread());
+            }
+        }
+
+        @Override
+        public HttpResponseStatus status() {
+            touched();
+            return super.status();
+        }
+
+        @Override
+        public HttpHeaders headers() {
+            touched();
+            return super.headers();
+        }
+    }
+
     @Test
     void sessionWriteResponseFromAnotherThreadHopsToTheLoop() throws Exception {
         try (TestOrigin origin = TestOrigin.plain()) {
             FilterProxy proxy = new FilterProxy(origin.address());
-            proxy.requestFilter = session -> CompletableFuture.supplyAsync(() -> null)
-                    .thenCompose(v -> session.respondError(429)).thenApply(v -> true);
+            List<RecordingHead> heads = new CopyOnWriteArrayList<>();
+            Set<Thread> callers = ConcurrentHashMap.newKeySet();
+            proxy.requestFilter = session -> CompletableFuture.supplyAsync(() -> {
+                RecordingHead head = new RecordingHead(HttpResponseStatus.TOO_MANY_REQUESTS);
+                ResponseHeader header = new ResponseHeader(head);
+                heads.add(head);
+                callers.add(Thread.currentThread());
+                head.handedOver = true;
+                return session.writeResponse(header, null);
+            }).thenCompose(written -> written).thenApply(v -> true);
             try (ProxyFixture fixture = ProxyFixture.of(proxy)) {
                 assertEquals(429, fixture.get("/async").statusCode());
                 assertEquals(429, fixture.get("/async-again").statusCode());
                 assertEquals(0, origin.requests());
+
+                assertEquals(2, heads.size());
+                assertTrue(callers.stream().noneMatch(t -> onALoop(fixture, t)),
+                        "the premise: writeResponse was called off the event loops, by " + callers);
+                for (RecordingHead head : heads) {
+                    assertFalse(head.touchedBy.isEmpty(), "the proxy wrote the response from the head it was given");
+                    assertTrue(head.touchedBy.stream().allMatch(t -> onALoop(fixture, t)),
+                            "the response was written on the event loop only, but these threads touched it: " + head.touchedBy);
+                }
             }
         }
+    }
+
+    private static boolean onALoop(ProxyFixture fixture, Thread thread) {
+        for (EventExecutor loop : fixture.loops) {
+            if (loop.inEventLoop(thread)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -3,7 +3,6 @@ package org.pingora4j.core.connectors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -17,11 +16,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.pingora4j.core.server.Transport;
+import org.pingora4j.core.testing.MachineRequirement;
 import org.pingora4j.core.testing.TestOrigin;
 import org.pingora4j.core.upstreams.HttpPeer;
 import org.pingora4j.core.upstreams.TcpKeepalive;
 
-/** The connector on the io_uring transport: it connects, and a peer's TCP keepalive reaches the socket. */
+/**
+ * The connector on the io_uring transport: it connects, and a peer's TCP keepalive reaches the
+ * socket. Needs a kernel that allows io_uring ({@link MachineRequirement}: skipped loudly outside CI).
+ */
 final class IoUringConnectorTest {
 
     private EventLoopGroup group;
@@ -29,7 +32,7 @@ final class IoUringConnectorTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue(IoUring.isAvailable(), "io_uring is not available here: " + IoUring.unavailabilityCause());
+        MachineRequirement.require(IoUring.isAvailable(), "io_uring", IoUring.unavailabilityCause());
         group = new MultiThreadIoEventLoopGroup(1, Transport.ioUring().ioHandlerFactory());
         origin = TestOrigin.plain();
     }

@@ -1,18 +1,16 @@
 package org.pingora4j.proxy.faults;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntSupplier;
-import java.util.stream.Stream;
 import org.pingora4j.proxy.Await;
+import org.pingora4j.proxy.Descriptors;
 import org.pingora4j.pool.PoolStats;
 import org.pingora4j.proxy.ProxyService;
 
@@ -23,50 +21,61 @@ import org.pingora4j.proxy.ProxyService;
  * {@link #assertSettled} after the scenario while the proxy still runs; {@link #assertReleased}
  * after the proxy and origin were closed. Netty buffer leaks are the LeakCheckExtension's job.
  *
- * <p>The JVM opens some descriptors lazily on first use and keeps them for its lifetime: on this
- * machine the first proxy scenario leaves /dev/random and /dev/urandom (the JDK's SecureRandom) and a
- * JDK-internal unix socket open. So callers run one warm-up scenario per JVM before the first
- * {@link #capture()} (see {@code FaultScenario.warmUp()}), and descriptors are still compared with a
- * tolerance of {@value #FD_TOLERANCE}, for first-use descriptors of this kind that a warm-up did not
- * reach. A leaked connection costs one descriptor per socket end in this JVM, and every fault
- * scenario injects its fault five times, so a leak per fault exceeds the tolerance.
+ * <p>Sockets are compared as sets of inodes ({@link Descriptors}): after the scenario, the sockets
+ * open that were not open at the baseline must be exactly accounted for (two per connection the pool
+ * keeps: its proxy and in-process origin ends; none once everything closed). A socket leaked while an
+ * unrelated one closes still shows, where a count would cancel out.
+ *
+ * <p>Other descriptors are counted, with a tolerance of {@value #FD_TOLERANCE}: the JVM opens some
+ * lazily on first use and keeps them for its lifetime (on this machine the first proxy scenario
+ * leaves /dev/random and /dev/urandom, the JDK's SecureRandom, open). Callers run one warm-up
+ * scenario per JVM before the first {@link #capture()} (see {@code FaultScenario.warmUp()}), which
+ * also opens the JDK-internal unix socket a first scenario leaves.
  */
 final class ResourceBaseline implements AutoCloseable {
 
-    /** Descriptors the JVM may open lazily and keep; see the class comment. */
+    /** Descriptors other than sockets the JVM may open lazily and keep; see the class comment. */
     static final int FD_TOLERANCE = 2;
     private static final Duration CAP = Duration.ofSeconds(10);
 
-    private final int fdsBefore;
+    private final Set<Long> socketsBefore;
+    private final int othersBefore;
     private ProxyService<?> service;
     private IntSupplier originConnections;
-    private int fdsRunning;
+    private Set<Long> socketsRunning = Set.of();
+    private int othersRunning;
     private int idleRunning;
     private int maxIdle;
     private final AtomicInteger maxIdleSeen = new AtomicInteger();
     private final AtomicInteger samples = new AtomicInteger();
     private ScheduledExecutorService sampler;
-    private int fdsSettled = -1;
+    private int socketsSettled = -1;
     private int idleSettled = -1;
-    private int fdsReleased = -1;
+    private int socketsReleased = -1;
 
-    private ResourceBaseline(int fdsBefore) {
-        this.fdsBefore = fdsBefore;
+    private ResourceBaseline(Set<Long> socketsBefore, int othersBefore) {
+        this.socketsBefore = socketsBefore;
+        this.othersBefore = othersBefore;
     }
 
     /**
-     * Records the descriptors open before the scenario's origin and proxy exist: the lowest count
-     * over 200 ms, so that sockets of an earlier test still closing do not inflate the baseline
-     * (which would let the same number of leaked descriptors pass unnoticed).
+     * Records the descriptors open before the scenario's origin and proxy exist, over 200 ms: every
+     * socket seen open in that time (so that one of an earlier test still closing, or opening, is
+     * not taken for the scenario's), and the lowest count of other descriptors (so that ones still
+     * closing do not inflate the baseline, which would let as many leaked ones pass unnoticed).
      */
     static ResourceBaseline capture() {
         long end = System.nanoTime() + Duration.ofMillis(200).toNanos();
-        int lowest = openFds();
+        Descriptors.Snapshot first = Descriptors.now();
+        Set<Long> sockets = new TreeSet<>(first.sockets());
+        int lowestOthers = first.others();
         while (System.nanoTime() - end < 0) {
             LockSupport.parkNanos(Duration.ofMillis(2).toNanos());
-            lowest = Math.min(lowest, openFds());
+            Descriptors.Snapshot now = Descriptors.now();
+            sockets.addAll(now.sockets());
+            lowestOthers = Math.min(lowestOthers, now.others());
         }
-        return new ResourceBaseline(lowest);
+        return new ResourceBaseline(sockets, lowestOthers);
     }
 
     /**
@@ -79,7 +88,9 @@ final class ResourceBaseline implements AutoCloseable {
         this.service = proxy;
         this.originConnections = originConnections;
         PoolStats pool = proxy.connector().stats().pool();
-        this.fdsRunning = openFds();
+        Descriptors.Snapshot now = Descriptors.now();
+        this.socketsRunning = now.sockets();
+        this.othersRunning = now.others();
         this.idleRunning = pool.idle();
         this.maxIdle = pool.maxIdle();
         this.maxIdleSeen.set(pool.idle());
@@ -100,12 +111,7 @@ final class ResourceBaseline implements AutoCloseable {
 
     /** The descriptors open now in this JVM. */
     static int openFds() {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            // The listing's own directory descriptor is counted every time, so it cancels out.
-            return (int) fds.count();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Descriptors.count();
     }
 
     /** The pool's idle connections now. */
@@ -116,9 +122,10 @@ final class ResourceBaseline implements AutoCloseable {
     /**
      * Waits until the scenario left nothing behind while the proxy still runs: no client connection
      * open on the proxy, at most {@code allowedPooled} more idle upstream connections than at the
-     * baseline, every origin connection either pooled or closed at both ends, descriptors back to the
-     * running baseline plus two per pooled connection (its proxy and in-process origin ends), and
-     * the pool never sampled over its ceiling.
+     * baseline, every origin connection either pooled or closed at both ends, no socket open that
+     * was not at the running baseline except two per extra pooled connection (its proxy and
+     * in-process origin ends), other descriptors back to the running baseline (within the
+     * tolerance), and the pool never sampled over its ceiling.
      */
     void assertSettled(int allowedPooled) {
         assertSettled(allowedPooled, CAP);
@@ -129,28 +136,16 @@ final class ResourceBaseline implements AutoCloseable {
         Await.until("the proxy and pool settle after the scenario", cap, () -> {
             int idle = poolIdle();
             int extraIdle = idle - idleRunning;
+            Descriptors.Snapshot now = Descriptors.now();
             return service.openConnections() == 0
                     && extraIdle <= allowedPooled
                     && originConnections.getAsInt() <= idle
-                    && openFds() <= fdsRunning + 2 * Math.max(0, extraIdle) + FD_TOLERANCE;
+                    && now.socketsNotIn(socketsRunning).size() <= 2 * Math.max(0, extraIdle)
+                    && now.others() <= othersRunning + FD_TOLERANCE;
         }, this::state);
-        fdsSettled = settleExactly(fdsRunning + 2 * Math.max(0, poolIdle() - idleRunning));
+        socketsSettled = Descriptors.now().socketsNotIn(socketsRunning).size();
         idleSettled = poolIdle();
         assertUnderCeiling();
-    }
-
-    /**
-     * Gives sockets still closing a moment to reach {@code exact} so that the report shows the settled
-     * count rather than a transient one; the tolerance check already passed, so this never fails.
-     */
-    private static int settleExactly(int exact) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(1).toNanos();
-        int fds = openFds();
-        while (fds > exact && System.nanoTime() - deadline < 0) {
-            LockSupport.parkNanos(Duration.ofMillis(2).toNanos());
-            fds = openFds();
-        }
-        return fds;
     }
 
     /** Checks the pool never held more than its ceiling at any sample so far. */
@@ -163,25 +158,41 @@ final class ResourceBaseline implements AutoCloseable {
         }
     }
 
-    /** After the proxy and origin were closed: the pool is empty and the descriptors are back. */
+    /**
+     * After the proxy and origin were closed: the pool is empty, no socket is open that was not
+     * before the scenario, and the other descriptors are back (within the tolerance).
+     */
     void assertReleased() {
+        assertReleased(CAP);
+    }
+
+    /** {@link #assertReleased()} with another cap on the wait (for the helper's own tests). */
+    void assertReleased(Duration cap) {
         close();
-        Await.until("descriptors back to the baseline after closing proxy and origin", CAP,
-                () -> poolIdle() == 0 && openFds() <= fdsBefore + FD_TOLERANCE, this::state);
-        fdsReleased = settleExactly(fdsBefore);
+        Await.until("descriptors back to the baseline after closing proxy and origin", cap, () -> {
+            Descriptors.Snapshot now = Descriptors.now();
+            return poolIdle() == 0 && now.socketsNotIn(socketsBefore).isEmpty()
+                    && now.others() <= othersBefore + FD_TOLERANCE;
+        }, this::state);
+        socketsReleased = Descriptors.now().socketsNotIn(socketsBefore).size();
         assertUnderCeiling();
     }
 
     private String state() {
+        Descriptors.Snapshot now = Descriptors.now();
         return "openConnections=" + service.openConnections() + " poolIdle=" + poolIdle()
                 + " (running baseline " + idleRunning + ") originConnections=" + originConnections.getAsInt()
-                + " fds=" + openFds() + " (before " + fdsBefore + ", running " + fdsRunning + ")";
+                + " sockets not open at the running baseline: " + Descriptors.describe(now.socketsNotIn(socketsRunning))
+                + "; sockets not open before: " + Descriptors.describe(now.socketsNotIn(socketsBefore))
+                + "; other descriptors " + now.others() + " (before " + othersBefore + ", running " + othersRunning
+                + ", tolerance " + FD_TOLERANCE + ")";
     }
 
     /** One line for the scenario summary. */
     String report() {
-        return "fds before=" + fdsBefore + " running=" + fdsRunning + " settled=" + fdsSettled
-                + " released=" + fdsReleased + " (tolerance " + FD_TOLERANCE + ")"
+        return "sockets before=" + socketsBefore.size() + " running=" + socketsRunning.size()
+                + " new when settled=" + socketsSettled + " new when released=" + socketsReleased
+                + " otherFds before=" + othersBefore + " running=" + othersRunning
                 + " poolIdle baseline=" + idleRunning + " settled=" + idleSettled
                 + " maxSampled=" + maxIdleSeen.get() + "/" + maxIdle + " samples=" + samples.get();
     }

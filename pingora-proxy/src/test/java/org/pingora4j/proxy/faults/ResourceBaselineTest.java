@@ -4,17 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.pingora4j.proxy.Await;
+import org.pingora4j.proxy.Descriptors;
 import org.pingora4j.core.testing.LeakCheckExtension;
 
 /** The resource accounting can fail: each kind of leftover it claims to catch makes it throw. */
@@ -62,6 +66,7 @@ final class ResourceBaselineTest {
         });
     }
 
+    /** Descriptors other than sockets (files here) are counted: more than the tolerance fail it. */
     @Test
     void moreDescriptorsThanTheToleranceFailIt() throws Exception {
         withProxy((proxy, origin, baseline) -> {
@@ -78,6 +83,58 @@ final class ResourceBaselineTest {
             }
             baseline.assertSettled(0);
         });
+    }
+
+    /**
+     * A socket left open fails the check even though an unrelated socket, open before the baseline,
+     * closed meanwhile: the count of descriptors is back where it was, the set of sockets is not.
+     */
+    @Test
+    void aLeakedSocketFailsItEvenWhenAnUnrelatedSocketClosed() throws Exception {
+        FaultScenario.warmUp();
+        SocketChannel unrelated = SocketChannel.open(); // open before the baseline: part of it
+        try {
+            ResourceBaseline baseline = ResourceBaseline.capture();
+            try {
+                try (RawOrigin origin = new RawOrigin(ex -> ex.reply(200, "fine"));
+                     FaultFixture proxy = new FaultFixture(new FaultProxy(origin.port(), 1, Duration.ofSeconds(5)))) {
+                    baseline.watch(proxy.service, origin::openConnections);
+                    try (Opened leaked = Opened.socket()) {
+                        unrelated.close();
+                        AssertionError settled = assertThrows(AssertionError.class, () -> baseline.assertSettled(0, SHORT_CAP));
+                        assertTrue(settled.getMessage().contains(leaked.link()), settled.getMessage());
+                    }
+                    baseline.assertSettled(0);
+                }
+                try (Opened leaked = Opened.socket()) {
+                    AssertionError released = assertThrows(AssertionError.class, () -> baseline.assertReleased(SHORT_CAP));
+                    assertTrue(released.getMessage().contains(leaked.link()), released.getMessage());
+                }
+                baseline.assertReleased();
+            } finally {
+                baseline.close();
+            }
+        } finally {
+            unrelated.close();
+        }
+    }
+
+    /** A socket this test opened, and its {@code socket:[inode]} as /proc/self/fd names it. */
+    private record Opened(SocketChannel channel, String link) implements AutoCloseable {
+
+        /** Opens an unconnected socket: the one socket that appears in /proc/self/fd meanwhile. */
+        static Opened socket() throws IOException {
+            Set<Long> before = Descriptors.now().sockets();
+            SocketChannel channel = SocketChannel.open();
+            Set<Long> added = Descriptors.now().socketsNotIn(before);
+            assertEquals(1, added.size(), "the premise: opening one socket added one: " + added);
+            return new Opened(channel, "socket:[" + added.iterator().next() + "]");
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
     }
 
     @Test

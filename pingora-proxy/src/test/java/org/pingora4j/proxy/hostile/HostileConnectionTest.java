@@ -1,13 +1,14 @@
 package org.pingora4j.proxy.hostile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.pingora4j.core.testing.ManualClock;
+import org.pingora4j.proxy.Await;
 import org.pingora4j.proxy.HttpServerOptions;
 import org.pingora4j.proxy.hostile.RawOrigin.Want;
 import org.pingora4j.proxy.hostile.StrictHttp.Message;
@@ -18,30 +19,45 @@ final class HostileConnectionTest {
     /**
      * Slowloris on the head: header lines trickled in must not hold the connection. The proxy's
      * clock is moved by hand, 15 s per line: the wait for a whole head is bounded by the keep-alive
-     * timeout (60 s), however steadily the bytes come.
+     * timeout T (60 s) from the connection's start, however steadily the bytes come. The connection
+     * is still open at T - 1 s (after four lines) and closed at T + 1 s.
      */
     @Test
     void aHeadTrickledForeverIsCutOff() throws Exception {
+        Duration keepalive = HttpServerOptions.defaults().keepaliveTimeout();
+        Duration epsilon = Duration.ofSeconds(1);
+        Duration line = Duration.ofSeconds(15);
         ManualClock clock = new ManualClock();
         try (RawOrigin origin = new RawOrigin();
              HostileFixture proxy = new HostileFixture(origin, HttpServerOptions.defaults(), Duration.ofSeconds(10), clock);
              RawClient client = new RawClient(proxy.port())) {
+            // The wait starts when the proxy took the connection: at the clock's present.
+            Await.until("the proxy accepted the connection", Duration.ofSeconds(10), () -> proxy.openConnections() == 1);
+            proxy.awaitQuiet();
             client.send("GET /legit HTTP/1.1\r\nHost: x\r\n");
+            Duration elapsed = Duration.ZERO;
             int lines = 0;
-            boolean closed = false;
-            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            // One more header line per 15 s of server time, for as long as the proxy takes them.
-            while (!closed && System.nanoTime() - giveUp < 0) {
-                try {
-                    client.send("X-Slow-" + lines++ + ": y\r\n");
-                } catch (IOException closedUnderUs) {
-                    // cut off while still trickling
-                }
-                clock.advance(Duration.ofSeconds(15));
-                closed = client.closedWithin(20);
+            // One more header line per 15 s of server time, each read by the proxy before the next step.
+            while (elapsed.plus(line).compareTo(keepalive) < 0) {
+                clock.advance(line);
+                elapsed = elapsed.plus(line);
+                proxy.awaitQuiet();
+                assertFalse(client.closedWithin(50), "closed after " + elapsed.toSeconds() + " s: " + client.received());
+                client.send("X-Slow-" + lines++ + ": y\r\n");
+                proxy.awaitQuiet();
             }
-            assertTrue(closed, "the proxy closed the trickling connection: " + client.received());
-            assertTrue(lines >= 4, "it was cut off by the clock, after a minute of trickling: " + lines);
+            clock.advance(keepalive.minus(epsilon).minus(elapsed));
+            proxy.awaitQuiet();
+            assertEquals(1, proxy.openConnections(), "closed before the keep-alive timeout: " + client.received());
+            assertFalse(client.closedWithin(50), "closed before the keep-alive timeout: " + client.received());
+            client.send("X-Slow-" + lines++ + ": y\r\n");
+            proxy.awaitQuiet();
+
+            clock.advance(epsilon.multipliedBy(2));
+            proxy.awaitQuiet();
+            assertTrue(client.closedWithin(10_000), "the proxy closed the trickling connection at the keep-alive timeout: "
+                    + client.received());
+            assertEquals(4, lines, "it was cut off by the clock, after a minute of trickling");
             String got = client.received();
             assertTrue(got.startsWith("\"\"") || got.startsWith("\"HTTP/1.1 408 "), "nothing, or a 408: " + got);
             try (RawClient after = new RawClient(proxy.port())) {

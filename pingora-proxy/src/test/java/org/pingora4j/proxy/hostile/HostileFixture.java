@@ -2,6 +2,8 @@ package org.pingora4j.proxy.hostile;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import org.pingora4j.core.testing.ManualClock;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +44,26 @@ final class HostileFixture implements AutoCloseable {
 
     int port() {
         return service.boundAddresses().get(0).getPort();
+    }
+
+    /** The client connections the proxy holds now. */
+    int openConnections() {
+        return service.openConnections();
+    }
+
+    /**
+     * Waits until every event loop ran what was handed to it before this call, and what that
+     * handed on (twice round the loops): what a moved clock started has happened.
+     */
+    void awaitQuiet() {
+        for (int round = 0; round < 2; round++) {
+            for (EventExecutor loop : loops) {
+                Future<?> ran = loop.submit(() -> { });
+                if (!ran.awaitUninterruptibly(10, TimeUnit.SECONDS) || !ran.isSuccess()) {
+                    throw new AssertionError("event loop " + loop + " did not run a task within 10 s", ran.cause());
+                }
+            }
+        }
     }
 
     /** Stops the proxy and closes every connection it holds, upstream ones included. Idempotent. */

@@ -36,7 +36,7 @@ final class RequestMutator {
      * line, so the proxy answers 400 and closes -- a client that half-closed instead would see the
      * proxy drop the requests in flight, and one that just stopped would wait for a timeout.
      */
-    private static final byte[] END = ("\r\n" + "z".repeat(4000) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    static final byte[] END = ("\r\n" + "z".repeat(4000) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
 
     /** One request before serialisation; {@code {len}} in a header stands for the body's length. */
     private static final class Req {

@@ -1,5 +1,7 @@
 package org.pingora4j.proxy.hostile;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -130,6 +132,11 @@ final class UpstreamResponseFuzzTest {
                 + "%d answered with a proxy error, %d closed without a whole response (%d cut short), "
                 + "%d next requests retried after a close, %d violations%n",
                 iterations, clean, forwardedAsIs, errors, closed, cut, retriedNext, violations.count());
+        // A run without one of these exercised only part of the invariant: responses that are one
+        // clean message (and went through as they were), and responses the proxy refused.
+        assertTrue(clean > 0, "the mutations left some responses clean: " + clean);
+        assertTrue(forwardedAsIs > 0, "some clean responses were forwarded as they were: " + forwardedAsIs);
+        assertTrue(errors > 0, "the proxy refused some responses with an error of its own: " + errors);
         violations.assertNone("response fuzz, seed " + seed);
     }
 }

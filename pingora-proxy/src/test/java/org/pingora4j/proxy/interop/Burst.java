@@ -16,8 +16,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A burst of requests through the proxy on many keep-alive client connections at once, all GETs or
- * every fourth one a small POST, each checked against the {@link Bodies} its id must produce. The
- * client connections are all closed when the burst ends.
+ * every fourth one a small POST, each checked against the {@link Bodies} its id must produce. One
+ * request in {@value #CLOSE_EVERY} asks the origin to close its connection instead of answering if
+ * the connection is a reused one ({@code close=1}). The client connections are all closed when the
+ * burst ends.
  */
 final class Burst {
 
@@ -73,8 +75,21 @@ final class Burst {
             }
         } finally {
             clients.shutdownNow();
-            clients.awaitTermination(10, TimeUnit.SECONDS);
+            if (!clients.awaitTermination(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("the burst's client threads did not stop within 10 s");
+            }
         }
+    }
+
+    /**
+     * Requests whose id is {@value #CLOSE_AT} modulo {@value #CLOSE_EVERY} carry {@code close=1}: the
+     * origin closes the connection instead of answering when it is a reused one.
+     */
+    static final int CLOSE_EVERY = 50;
+    static final int CLOSE_AT = 25;
+
+    static boolean closesOnCommand(int id) {
+        return id % CLOSE_EVERY == CLOSE_AT;
     }
 
     private static void one(RawHttp http, int id, boolean post, Tally tally) {
@@ -83,12 +98,13 @@ final class Burst {
         try {
             RawHttp.Response response;
             String expected;
+            String close = closesOnCommand(id) ? "&close=1" : "";
             if (post) {
                 byte[] body = Bodies.postBody(id);
-                response = http.exchange("POST", "/post?id=" + id, body);
+                response = http.exchange("POST", "/post?id=" + id + close, body);
                 expected = Bodies.post(id, body.length);
             } else {
-                response = http.exchange("GET", "/get?id=" + id, null);
+                response = http.exchange("GET", "/get?id=" + id + close, null);
                 expected = Bodies.get(id);
             }
             byte[] expectedBytes = expected.getBytes(StandardCharsets.US_ASCII);

@@ -10,7 +10,10 @@ import java.util.List;
  * A stock HAProxy (2.6 on Debian 12) as an origin on a loopback port: it answers every request
  * itself ({@code http-request return}) with the same {@link Bodies} as {@link NginxOrigin}'s
  * {@code /get} and {@code /post}, closes keep-alive connections idle for one second, and logs
- * {@code METHOD URI STATUS} per request to its stdout (a file under the test directory).
+ * {@code METHOD URI STATUS} per request to its stdout (a file under the test directory). A request
+ * with {@code close=1} that arrives on a connection that carried an earlier one is not answered: the
+ * connection is closed ({@code http-request reject}), an origin that closes a reused connection on
+ * command.
  */
 final class HaproxyOrigin implements AutoCloseable {
 
@@ -55,6 +58,10 @@ final class HaproxyOrigin implements AutoCloseable {
                   bind 127.0.0.1:%2$d
                   maxconn 2000
                   option http-buffer-request
+                  # close=1 on a connection that carried an earlier request (a session variable, which
+                  # lives as long as the client connection): close it unanswered.
+                  http-request reject if { url_param(close) -m str 1 } { var(sess.earlier) -m found }
+                  http-request set-var(sess.earlier) bool(true)
                   http-request return status 200 content-type text/plain lf-string "post %%[url_param(id)] %%[req.body_len]\\n" if METH_POST
                   http-request return status 200 content-type text/plain lf-file %1$s
                 """.formatted(getBody, port);
@@ -69,7 +76,7 @@ final class HaproxyOrigin implements AutoCloseable {
         return process.output().lines()
                 .map(line -> line.split(" "))
                 .filter(f -> f.length == 3 && f[1].contains("id="))
-                .map(f -> f[0] + " " + f[1].substring(f[1].indexOf("id=") + 3) + " " + f[2])
+                .map(f -> f[0] + " " + f[1].substring(f[1].indexOf("id=") + 3).replaceFirst("&.*", "") + " " + f[2])
                 .toList();
     }
 

@@ -22,13 +22,15 @@ import org.pingora4j.proxy.Session;
 
 /**
  * The plainest reverse proxy, on 127.0.0.1 with its own event loops, forwarding every request to one
- * plain-HTTP origin on loopback. Counts the errors its {@code logging} phase sees, by type.
+ * plain-HTTP origin on loopback. Counts the errors its {@code logging} phase sees, by type, and the
+ * retries.
  */
 final class InteropProxy implements AutoCloseable {
 
     private final Transport transport = Transport.best();
     private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, transport.ioHandlerFactory());
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> retries = new ConcurrentHashMap<>();
     final ProxyService<Void> service;
 
     InteropProxy(int originPort) throws Exception {
@@ -50,6 +52,9 @@ final class InteropProxy implements AutoCloseable {
 
             @Override
             public void logging(Session session, PingoraException error, Void ctx) {
+                if (session.retries() > 0) {
+                    retries.computeIfAbsent(session.reqHeader().method().name(), k -> new LongAdder()).add(session.retries());
+                }
                 if (error != null) {
                     errors.computeIfAbsent(String.valueOf(error.type()), k -> new LongAdder()).increment();
                 }
@@ -66,6 +71,17 @@ final class InteropProxy implements AutoCloseable {
 
     ConnectorStats stats() {
         return service.connector().stats();
+    }
+
+    /** Returns how many times requests were retried so far (on another connection, after theirs failed). */
+    long retries() {
+        return retries.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
+    /** Returns how many times requests of {@code method} were retried so far. */
+    long retries(String method) {
+        LongAdder count = retries.get(method);
+        return count == null ? 0 : count.sum();
     }
 
     /** Returns the errors the logging phase saw so far, by type. */

@@ -11,7 +11,9 @@ import java.util.List;
  * /var): {@code keepalive_timeout 1s; keepalive_requests 100}, so that pooled upstream connections
  * are closed by the origin all the time. Locations:
  * <ul>
- *   <li>{@code /get?id=N}: {@link Bodies#get}; {@code /post?id=N}: {@link Bodies#post} (body read and discarded)</li>
+ *   <li>{@code /get?id=N}: {@link Bodies#get}; {@code /post?id=N}: {@link Bodies#post} (body read and discarded);
+ *       with {@code &close=1}, on a connection that carried an earlier request, the connection is closed
+ *       instead of answered (nginx's 444): an origin that closes a reused connection on command</li>
  *   <li>{@code /empty}: 204; {@code /small.txt} (2 KiB) and {@code /big.txt} (1 MiB): static files with
  *       ETag and Last-Modified, hence 304 on a conditional GET</li>
  *   <li>{@code /chunked/<file>}: the same files through SSI, which drops the length: a chunked response</li>
@@ -81,13 +83,19 @@ final class NginxOrigin implements AutoCloseable {
                   keepalive_requests 100;
                   default_type text/plain;
                   client_max_body_size 4m;
+                  # close=1 on a request that arrives on a reused connection: close it unanswered (444).
+                  map "$arg_close:$connection_requests" $close_reused {
+                    "~^1:1$" 0;
+                    "~^1:" 1;
+                    default 0;
+                  }
                   server {
                     listen 127.0.0.1:%2$d;
                     root %1$s/www;
                     location = /status { stub_status; }
                     location = /empty { return 204; }
-                    location = /get { return 200 "get $arg_id\\n%3$s"; }
-                    location = /post { return 200 "post $arg_id $content_length\\n"; }
+                    location = /get { if ($close_reused) { return 444; } return 200 "get $arg_id\\n%3$s"; }
+                    location = /post { if ($close_reused) { return 444; } return 200 "post $arg_id $content_length\\n"; }
                     location /chunked/ { alias %1$s/www/; ssi on; ssi_types *; }
                     location /upload/ { alias %1$s/up/; dav_methods PUT; create_full_put_path on; }
                   }

@@ -4,12 +4,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
+import org.pingora4j.core.testing.MachineRequirement;
 
 /**
  * Finds the real servers the interop tests start. CI installs them ({@code .ci/run}), so there a
- * missing one fails the build; on a developer box without them the tests are skipped, loudly.
+ * missing one fails the build; on a developer box without them the tests are skipped, loudly
+ * ({@link MachineRequirement}, the rule the io_uring and epoll tests follow too).
  */
 final class RealServers {
 
@@ -32,13 +32,8 @@ final class RealServers {
                 return candidate;
             }
         }
-        String reason = program + " is not installed (looked in /usr/sbin, /usr/bin and PATH); "
-                + "the interop tests against real servers need it: apt-get install " + program;
-        if ("true".equals(System.getenv("CI"))) {
-            Assertions.fail("CI=true but " + reason);
-        }
-        System.err.println("!!!!! SKIPPING interop tests: " + reason + " !!!!!");
-        Assumptions.abort(reason);
+        MachineRequirement.require(false, program, "not installed (looked in /usr/sbin, /usr/bin and PATH); "
+                + "the interop tests against real servers need it: apt-get install " + program);
         throw new AssertionError("unreachable");
     }
 }

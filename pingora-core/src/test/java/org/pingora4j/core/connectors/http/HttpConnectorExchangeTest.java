@@ -21,6 +21,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.pingora4j.core.connectors.ConnectorOptions;
@@ -229,6 +231,12 @@ final class HttpConnectorExchangeTest {
             assertSame(b, other.eventLoop());
             connector.releaseHttpSession(again);
             connector.releaseHttpSession(other);
+            // No request went over either connection: the origin registers them on its own loop,
+            // possibly after the connects completed here. Wait for that (bounded), then count.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (origin.accepted() < 2 && System.nanoTime() - deadline < 0) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
             assertEquals(2, origin.accepted());
             assertEquals(1, connector.stats().pool().affinityFallbacks());
         }
