@@ -3,23 +3,26 @@
 # Debian 12 machine with 2 or more cores):
 #
 #   pingora-bench/e2e/run.sh [--quick] [--out DIR] [--rounds N] [--warmup S] [--measure S]
-#                            [--shapes a,b] [--proxies a,b] [--no-build]
+#                            [--shapes a,b] [--proxies a,b] [--no-build] [--baseline-jar JAR]
 #
 # It installs what is missing from Debian, builds pingora-bench with Maven, starts an nginx origin
 # and each proxy in turn on loopback ports under a temp dir, and compares, in one interleaved run
 # (round 1: every shape, every proxy; round 2: the same ...), the origin hit directly, nginx,
 # HAProxy, Reactor Netty and pingora4j. Everything it starts it stops by PID on exit. Results:
 # DIR/results.csv, DIR/table.md (also printed), DIR/chart.png, and the raw files they come from.
-# pingora-bench/README.md ("End-to-end comparison") says what each figure means.
+# pingora-bench/README.md ("End-to-end comparison") says what each figure means. --baseline-jar adds
+# the target pingora4j-baseline: the same proxy from another build's benchmarks.jar (an earlier
+# commit's), measured interleaved with this build's, so a change is judged against its baseline in
+# one run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 COMMAND="pingora-bench/e2e/run.sh $*"
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 
 QUICK=0 OUT="" ROUNDS="" WARMUP="" MEASURE="" BUILD=1
-SHAPES_WANTED="" PROXIES_WANTED=""
+SHAPES_WANTED="" PROXIES_WANTED="" BASELINE_JAR=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -30,6 +33,7 @@ while [ $# -gt 0 ]; do
     --shapes) SHAPES_WANTED=$2; shift ;;
     --proxies) PROXIES_WANTED=$2; shift ;;
     --no-build) BUILD=0 ;;
+    --baseline-jar) BASELINE_JAR=$(realpath "$2"); shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -262,6 +266,7 @@ ALL_PROXIES=(
   "pingora4j|pingora4j"
   "pingora4j-metrics|pingora4j, metrics on"
 )
+[ -n "$BASELINE_JAR" ] && ALL_PROXIES+=("pingora4j-baseline|pingora4j, baseline build")
 pick() { # $1 = wanted ids (comma list, empty = all), rest = entries; prints the kept entries
   local wanted=$1; shift
   for e in "$@"; do
@@ -346,7 +351,7 @@ backend be
 EOF
       taskset -c "$cpus" haproxy -db -f "$dir/haproxy.cfg" > "$dir/proxy.log" 2>&1 &
       PROXY_MAIN=$! ;;
-    reactor-netty|pingora4j|pingora4j-metrics)
+    reactor-netty|pingora4j|pingora4j-metrics|pingora4j-baseline)
       local main=org.pingora4j.bench.e2e.PingoraBenchProxy
       [ "$id" = reactor-netty ] && main=org.pingora4j.bench.e2e.ReactorNettyProxy
       local args=(--listen "127.0.0.1:$P_PROXY" --upstream "127.0.0.1:$up_port" --threads "$loops"
@@ -354,8 +359,10 @@ EOF
       [ "$pool" = default ] || args+=(--pool "$pool")
       [ "$kind" = tls ] && args+=(--tls --ca "$CA" --sni localhost)
       [ "$id" = pingora4j-metrics ] && args+=(--metrics "127.0.0.1:$P_METRICS")
+      local jar=$JAR
+      [ "$id" = pingora4j-baseline ] && jar=$BASELINE_JAR
       # shellcheck disable=SC2086
-      taskset -c "$cpus" java -XX:+ExitOnOutOfMemoryError $JVM_OPTS -cp "$JAR" "$main" "${args[@]}" > "$dir/proxy.log" 2>&1 &
+      taskset -c "$cpus" java -XX:+ExitOnOutOfMemoryError $JVM_OPTS -cp "$jar" "$main" "${args[@]}" > "$dir/proxy.log" 2>&1 &
       PROXY_MAIN=$! ;;
     *) echo "unknown proxy $id" >&2; exit 1 ;;
   esac
