@@ -141,7 +141,7 @@ public final class HttpServerOptions {
      * waiting their turn, and bytes read but not yet decoded. Each connection is bounded on its own
      * (about 64 KiB of waiting objects, 64 KiB of retry copy, one head); this bounds their sum. When
      * it is reached, the connections holding the most are shed: their request is answered 503 if
-     * nothing was sent yet, else they are closed, until a seventh of the budget is free again. The
+     * nothing was sent yet, else they are closed, until an eighth of the budget is free again. The
      * rest are served on. By default a quarter of the smaller of the maximum heap and the maximum
      * direct memory, at least 4 MiB. Counted in {@code pingora.proxy.client.buffered.bytes} and
      * {@code pingora.proxy.client.shed}. pingora has no such limit; nginx bounds each connection
