@@ -343,7 +343,9 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
         decoder.newTurn();
         updateReading();
         if (!paused && !refusedAhead && decoder.bufferedBytes() > 0) {
-            channel.pipeline().fireChannelRead(Unpooled.EMPTY_BUFFER).fireChannelReadComplete();
+            // A read of nothing, handed to the decoder itself: from the pipeline's head it would
+            // reach a TLS handler first, which passes nothing on for it.
+            decoder.decodeMore(channel.pipeline().context(decoder));
         }
     }
 

@@ -1,6 +1,7 @@
 package org.pingora4j.proxy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -111,7 +112,23 @@ final class RequestDecoder extends HttpRequestDecoder {
         return yielded;
     }
 
-    /** From now on, everything read is dropped undecoded (a connection closing by lingering). */
+    /**
+     * Decodes more of what it holds, as a read of no new bytes would; {@code ctx} is this decoder's.
+     * On the channel's event loop.
+     */
+    void decodeMore(ChannelHandlerContext ctx) {
+        if (ctx == null || ctx.isRemoved()) {
+            return;
+        }
+        try {
+            channelRead(ctx, Unpooled.EMPTY_BUFFER);
+            channelReadComplete(ctx);
+        } catch (Exception e) {
+            ctx.fireExceptionCaught(e);
+        }
+    }
+
+        /** From now on, everything read is dropped undecoded (a connection closing by lingering). */
     void discard() {
         refused = true;
         held = false;
