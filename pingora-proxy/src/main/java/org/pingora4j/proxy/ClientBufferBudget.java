@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -58,6 +59,9 @@ final class ClientBufferBudget {
     private final AtomicLong releasing = new AtomicLong();
     private final AtomicBoolean shedding = new AtomicBoolean();
     private final LongAdder shed = new LongAdder();
+    /** Guarded by the pass's CAS on {@code shedding}. */
+    private long nextLogLine = System.nanoTime();
+    private long shedUnlogged;
     private final Collection<Account> accounts = ConcurrentHashMap.newKeySet();
 
     ClientBufferBudget(long limit) {
@@ -131,11 +135,26 @@ final class ClientBufferBudget {
                     releasing.addAndGet(-held); // its loop is shutting down: the connection closes with it
                 }
             }
-            logger.warn("Buffered client data reached {} bytes, over the budget of {}: shedding the {} connection(s) "
-                    + "holding the most ({} bytes)", charged.get(), limit, victims, freed);
+            logShed(victims, freed);
         } finally {
             shedding.set(false);
         }
+    }
+
+    /**
+     * One line a second at most: under a sustained attack passes run many times a second, and the
+     * log must not become the next thing the attacker fills. Called by the pass, one at a time.
+     */
+    private void logShed(int victims, long freed) {
+        long now = System.nanoTime();
+        shedUnlogged += victims;
+        if (now - nextLogLine < 0) {
+            return;
+        }
+        nextLogLine = now + TimeUnit.SECONDS.toNanos(1);
+        logger.warn("Buffered client data is over its budget of {} bytes: shed {} connection(s) since the last such line, "
+                + "the latest {} holding the most ({} bytes)", limit, shedUnlogged, victims, freed);
+        shedUnlogged = 0;
     }
 
     /**
