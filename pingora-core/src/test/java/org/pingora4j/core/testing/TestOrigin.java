@@ -177,9 +177,9 @@ public final class TestOrigin implements AutoCloseable {
 
     @Override
     public void close() {
-        server.close().syncUninterruptibly();
-        children.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        Bounded.await(server.close(), "the test origin's listener closing");
+        Bounded.await(children.close(), "the test origin's connections closing");
+        Bounded.await(group.shutdownGracefully(0, 1, TimeUnit.SECONDS), "the test origin's event loops shutting down");
     }
 
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {

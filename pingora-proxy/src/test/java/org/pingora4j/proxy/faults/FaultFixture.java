@@ -1,5 +1,6 @@
 package org.pingora4j.proxy.faults;
 
+import org.pingora4j.core.testing.Bounded;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.io.IOException;
@@ -66,6 +67,6 @@ final class FaultFixture implements AutoCloseable {
     public void close() {
         service.stopAccepting();
         service.shutdown();
-        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        Bounded.await(loops.shutdownGracefully(0, 1, TimeUnit.SECONDS), "the fault fixture's event loops shutting down");
     }
 }

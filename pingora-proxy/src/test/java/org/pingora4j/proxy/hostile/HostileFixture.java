@@ -1,5 +1,6 @@
 package org.pingora4j.proxy.hostile;
 
+import org.pingora4j.core.testing.Bounded;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
@@ -74,7 +75,7 @@ final class HostileFixture implements AutoCloseable {
         closed = true;
         service.stopAccepting();
         service.shutdown();
-        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        Bounded.await(loops.shutdownGracefully(0, 1, TimeUnit.SECONDS), "the hostile fixture's event loops shutting down");
     }
 
     @Override

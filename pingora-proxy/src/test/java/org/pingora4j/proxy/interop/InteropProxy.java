@@ -1,5 +1,6 @@
 package org.pingora4j.proxy.interop;
 
+import org.pingora4j.core.testing.Bounded;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.time.Duration;
@@ -95,6 +96,6 @@ final class InteropProxy implements AutoCloseable {
     public void close() {
         service.stopAccepting();
         service.shutdown();
-        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        Bounded.await(loops.shutdownGracefully(0, 1, TimeUnit.SECONDS), "the interop proxy's event loops shutting down");
     }
 }
