@@ -9,12 +9,8 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.pingora4j.core.server.conf.ServerConf;
@@ -35,16 +31,7 @@ final class DecodeTurnsTest {
         if (!tls) {
             return new Socket("127.0.0.1", port);
         }
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        try (InputStream in = java.nio.file.Files.newInputStream(TestCerts.file("ca.crt"))) {
-            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext ssl = SSLContext.getInstance("TLS");
-        ssl.init(null, tmf.getTrustManagers(), null);
-        return ssl.getSocketFactory().createSocket("localhost", port);
+        return TestCerts.clientContext().getSocketFactory().createSocket("localhost", port);
     }
 
     private static ProxyFixture proxy(TestOrigin origin, boolean tls) throws Exception {

@@ -8,15 +8,11 @@ import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.pingora4j.core.error.PingoraException;
 import org.pingora4j.core.server.conf.ServerConf;
@@ -34,16 +30,7 @@ final class ProxyOptionsTest {
                     new PooledProxyTest.PooledProxy(origin.address()));
             service.addTls("127.0.0.1:0", TestCerts.file("server.crt").toString(), TestCerts.file("server.key").toString());
             try (ProxyFixture fixture = new ProxyFixture(service, false)) {
-                KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-                trust.load(null, null);
-                try (var in = java.nio.file.Files.newInputStream(TestCerts.file("ca.crt"))) {
-                    trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-                }
-                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(trust);
-                SSLContext ssl = SSLContext.getInstance("TLS");
-                ssl.init(null, tmf.getTrustManagers(), null);
-                HttpClient https = HttpClient.newBuilder().sslContext(ssl).version(HttpClient.Version.HTTP_1_1).build();
+                HttpClient https = HttpClient.newBuilder().sslContext(TestCerts.clientContext()).version(HttpClient.Version.HTTP_1_1).build();
                 int port = fixture.service.boundAddresses().get(0).getPort();
                 HttpResponse<String> response = https.send(
                         HttpRequest.newBuilder(java.net.URI.create("https://localhost:" + port + "/secure")).build(),

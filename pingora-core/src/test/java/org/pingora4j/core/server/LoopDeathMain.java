@@ -7,8 +7,8 @@ import org.pingora4j.core.server.conf.ServerConf;
 
 /**
  * A server that listens, then has its event loops die: run by {@link EventLoopThreadsTest} in a
- * process of its own, which must end with status 70 rather than go on listening. Exits 0 if it is
- * still alive 30 s after the loops were killed.
+ * process of its own, which must end with status 70 rather than go on listening. Exits 0 if its loop's
+ * thread ended and the process lived on.
  */
 public final class LoopDeathMain {
 
@@ -23,11 +23,13 @@ public final class LoopDeathMain {
         server.addService(echo);
         server.start();
         System.out.println("listening, killing a loop: 127.0.0.1:" + echo.port());
+        EventExecutor loop = server.eventLoops().next();
+        Thread loopThread = loop.submit(Thread::currentThread).get();
         handlers.kill();
-        for (EventExecutor loop : server.eventLoops()) {
-            loop.execute(() -> { }); // wakes it into its failing I/O step
-        }
-        Thread.sleep(30_000); // the watchdog halts the process long before
+        loop.execute(() -> { }); // wakes it into its failing I/O step
+        // The watchdog halts the process from the dying thread itself, before the thread ends: if
+        // the thread ends and this join returns, the death went unnoticed.
+        loopThread.join();
         System.out.println("still alive: the dead loop went unnoticed");
         System.exit(0);
     }

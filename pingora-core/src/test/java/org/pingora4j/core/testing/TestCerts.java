@@ -8,8 +8,13 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /** Paths of the test PKI in {@code src/test/resources/certs} (see the README there). */
 public final class TestCerts {
@@ -45,5 +50,19 @@ public final class TestCerts {
                 throw new UncheckedIOException("cannot extract test certificate " + n, e);
             }
         });
+    }
+
+    /** Returns a JDK TLS client context that trusts the test CA ({@code ca.crt}) only. */
+    public static SSLContext clientContext() throws GeneralSecurityException, IOException {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(file("ca.crt"))) {
+            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trustManagers.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trustManagers.getTrustManagers(), null);
+        return context;
     }
 }

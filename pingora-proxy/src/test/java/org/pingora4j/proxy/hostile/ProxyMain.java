@@ -16,7 +16,7 @@ import org.pingora4j.proxy.ProxyService;
  * {@code LISTENING <port>} once it accepts connections. Then reads commands on stdin, one a line:
  * {@code measure} prints {@code HELD <heap> <allocatorDirect> <nettyCounter> <jdkDirect>} (see
  * {@link HeldMemory}); {@code ping} prints {@code PONG}. Exits when stdin ends, so that it never
- * outlives the test that started it; nothing else ends it (not even a dead event loop).
+ * outlives the test that started it, or when an event loop dies (status 70, {@code EventLoopThreads}).
  */
 public final class ProxyMain {
 
@@ -33,18 +33,9 @@ public final class ProxyMain {
         server.start();
         System.out.println("LISTENING " + proxy.boundAddresses().get(0).getPort());
         System.out.flush();
-        Thread commands = new Thread(ProxyMain::serveCommands, "proxy-main-commands");
-        commands.setDaemon(true);
-        commands.start();
-        // The main thread only waits, as the examples' main does in runForever(): if an event loop
-        // dies (of an OutOfMemoryError, say), the process stays up, listening, as a real one would.
-        while (true) {
-            try {
-                Thread.sleep(Long.MAX_VALUE);
-            } catch (Throwable ignored) {
-                // an interrupt, or an OutOfMemoryError thrown here: keep waiting
-            }
-        }
+        // The main thread serves the test's commands until the test goes away; the event loops, not
+        // it, keep the proxy serving (a dead loop now ends the process: EventLoopThreads).
+        serveCommands();
     }
 
     private static void serveCommands() {
