@@ -21,7 +21,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
 import org.slf4j.Logger;
@@ -43,36 +42,15 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
 
     private static final Logger logger = LoggerFactory.getLogger(DownstreamConnection.class);
 
-    /*
-     * Back-pressure on the client: decoded parts wait in `inbound` until the request takes them.
-     * What waits is weighed in bytes of memory held (InboundWeight: a head's lines and bytes, a
-     * part's bytes, and each object's own overhead), not in objects: sixteen pipelined heads can be
-     * a megabyte. Past PAUSE_BYTES (or PAUSE_AT objects) the connection pauses: the socket is not
-     * read and the decoder makes no more objects of what it already read (RequestDecoder.hold),
-     * until the backlog is down to RESUME_BYTES and RESUME_AT. The epoll interest changes only while
-     * a client sends faster than the proxy forwards, never per request.
-     */
-    private static final int PAUSE_AT = 16;
-    private static final int RESUME_AT = 4;
-    private static final long PAUSE_BYTES = 64 * 1024;
-    private static final long RESUME_BYTES = 16 * 1024;
-
     private final ProxyService<C> service;
     private final boolean tls;
     private final RequestDecoder decoder;
-    private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>();
-    /** What the objects in {@link #inbound} hold, by {@link InboundWeight}. */
-    private long inboundBytes;
+    private ClientInbound inbound;
     /** What the current request's body holds: its retry copy, and what waits to be sent upstream. */
     private long bodyBytes;
     private ClientBufferBudget.Account account;
-    private boolean turnScheduled;
-    private DecodeTurns turns;
-    private final Runnable nextTurn = this::nextTurn;
-    private boolean refusedAhead;
     private Channel channel;
     private EventLoop loop;
-    private boolean paused;
     /** The current request waits for its head; otherwise parts belong to the request being served. */
     private boolean awaitingHead;
     /** The current request has no body: the decoder's empty end of it is dropped, not read. */
@@ -125,8 +103,8 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
         loop = channel.eventLoop();
         timeouts = new ClientTimeouts(loop, service.ticker(), service.scheduler(), this);
         account = service.bufferBudget().newAccount(this);
-        turns = DecodeTurns.of(loop);
-        // Read as bytes come (no epoll_ctl per request); a backlog pauses it, see demand().
+        inbound = new ClientInbound(channel, decoder, this::isClosed);
+        // Read as bytes come (no epoll_ctl per request); ClientInbound pauses it when needed.
         channel.config().setAutoRead(true);
         service.connectionOpened(this);
         awaitRequest();
@@ -140,20 +118,8 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
             return;
         }
         inbound.add(object);
-        inboundBytes += InboundWeight.of(object);
         dispatch();
-        if (!paused && (inbound.size() >= PAUSE_AT || inboundBytes >= PAUSE_BYTES)) {
-            // Nobody takes what the client sends (a body the upstream is slow to accept, a flood of
-            // pipelined requests): stop reading, and decoding, until the backlog is small again.
-            paused = true;
-            updateReading();
-        }
-        if (!refusedAhead && object.decoderResult().isFailure() && inbound.peekLast() == object) {
-            // A malformed request waits its turn, to be answered and the connection closed: nothing
-            // the client sends after it will be read, so none of it is read now.
-            refusedAhead = true;
-            updateReading();
-        }
+        inbound.afterRead(object);
     }
 
     @Override
@@ -165,12 +131,8 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
         if (reader != null) {
             reader.readComplete();
         }
-        demand();
-        if (decoder.yielded()) {
-            scheduleTurn();
-        } else if (!turnScheduled) {
-            decoder.newTurn(); // each read is a turn of its own
-        }
+        inbound.demand();
+        inbound.readComplete();
         accountHeld();
     }
 
@@ -186,7 +148,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
         timeouts.close();
-        releaseInbound();
+        inbound.releaseAll();
         bodyReader = null;
         if (current != null) {
             current.downstreamClosed();
@@ -217,19 +179,19 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
                     && end.decoderResult().isSuccess()) {
                 // Comes right after the head of a request without a body; may arrive after that
                 // request was answered (by a filter, say), and must not be read as the next request.
-                take();
+                inbound.take();
                 dropEmptyEnd = false;
                 end.release();
             } else if (awaitingHead) {
-                take();
+                inbound.take();
                 awaitingHead = false;
                 timeouts.headArrived();
                 onHeadPart(next);
             } else if (draining) {
-                take();
+                inbound.take();
                 drainPart(next);
             } else if (bodyReader != null && bodyReader.wantsPart()) {
-                take();
+                inbound.take();
                 HttpContent part = bodyPart(next);
                 if (part == null) {
                     return;
@@ -243,7 +205,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
         if (bodyReader != null && bodyReader.wantsPart() && inbound.isEmpty() && !closed) {
             timeouts.awaitBody(service.serverOptions().bodyReadTimeout());
         }
-        demand();
+        inbound.demand();
         accountHeld();
     }
 
@@ -267,7 +229,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
 
     private void failBody(PingoraException e) {
         bodyReader = null;
-        releaseInbound();
+        inbound.releaseAll();
         if (current != null) {
             current.downstreamBodyFailed(e);
         }
@@ -290,79 +252,6 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
         }
     }
 
-    /** Resumes reading once a paused connection's backlog is small again. */
-    private void demand() {
-        if (paused && !closed && inbound.size() <= RESUME_AT && inboundBytes <= RESUME_BYTES) {
-            paused = false;
-            // What the decoder read before the pause waits in it, and no read may come to push it
-            // through (the client may have sent everything): a turn of its own does.
-            if (decoder.bufferedBytes() > 0) {
-                scheduleTurn();
-            } else {
-                updateReading();
-            }
-        }
-    }
-
-    /*
-     * Reading and decoding are stopped by three things: a backlog of objects nobody takes (paused),
-     * a malformed request waiting to be answered (refusedAhead), and a spent turn (turnScheduled).
-     * A turn is RequestDecoder.TURN_OBJECTS objects: past it the decoder leaves the rest of what it
-     * read as bytes, and this connection waits, not reading, in its loop's DecodeTurns, which
-     * serves a few such connections per turn of the loop after its I/O (accepting, other clients'
-     * reads). A client that
-     * floods its connection with tiny objects (one-byte chunks, empty pipelined requests) then gets
-     * the same share of the loop as any other, not the loop.
-     */
-    private void updateReading() {
-        if (lingering) {
-            return; // reads everything until the client closes, and drops it
-        }
-        boolean hold = paused || refusedAhead;
-        decoder.hold(hold);
-        boolean read = !hold && !turnScheduled && !closed;
-        if (channel.config().isAutoRead() != read) {
-            channel.config().setAutoRead(read);
-        }
-    }
-
-    private void scheduleTurn() {
-        if (turnScheduled) {
-            return;
-        }
-        turnScheduled = true;
-        updateReading();
-        turns.add(nextTurn);
-    }
-
-    private void nextTurn() {
-        turnScheduled = false;
-        if (closed || lingering || !channel.isActive()) {
-            return;
-        }
-        decoder.newTurn();
-        updateReading();
-        if (!paused && !refusedAhead && decoder.bufferedBytes() > 0) {
-            // A read of nothing, handed to the decoder itself: from the pipeline's head it would
-            // reach a TLS handler first, which passes nothing on for it.
-            decoder.decodeMore(channel.pipeline().context(decoder));
-        }
-    }
-
-    /** Takes the oldest waiting object off {@link #inbound}. */
-    private HttpObject take() {
-        HttpObject object = inbound.poll();
-        inboundBytes -= InboundWeight.of(object);
-        return object;
-    }
-
-    private void releaseInbound() {
-        for (HttpObject o = inbound.poll(); o != null; o = inbound.poll()) {
-            ReferenceCountUtil.release(o);
-        }
-        inboundBytes = 0;
-    }
-
     // ---- memory held --------------------------------------------------------------------------
 
     /** The current request's body now holds {@code bytes} (its retry copy, what waits upstream). */
@@ -376,7 +265,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
      * the request body's retry copy and what waits upstream, and the bytes the decoder holds (a head in progress, what a pause left).
      */
     private void accountHeld() {
-        account.holds(inboundBytes + bodyBytes + decoder.bufferedBytes());
+        account.holds(inbound.heldBytes() + bodyBytes);
     }
 
     /**
@@ -400,7 +289,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
                     "shed: the proxy's buffered client data reached its budget, and this connection held the most"));
         } else {
             closed = true;
-            releaseInbound();
+            inbound.releaseAll();
             channel.close();
         }
     }
@@ -521,7 +410,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
     /** Answers a request the proxy cannot parse or serve, and closes the connection. */
     private void badRequest(HttpResponseStatus status, String why) {
         service.failures().requestRejected(channel.remoteAddress(), status.code(), why);
-        releaseInbound();
+        inbound.releaseAll();
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
         response.headers()
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, 0)
@@ -543,8 +432,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
         }
         closed = true;
         lingering = true;
-        releaseInbound();
-        decoder.discard(); // what it reads now is dropped as bytes, never decoded or held
+        inbound.linger();
         accountHeld();
         timeouts.startDrain(service.serverOptions().drainTimeout());
         if (channel instanceof DuplexChannel duplex) {
