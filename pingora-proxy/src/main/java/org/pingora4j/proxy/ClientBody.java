@@ -107,7 +107,6 @@ final class ClientBody {
     void detach() {
         sink = null;
         dropGathered(); // in the retry copy, if a retry is to send them
-
         downstream.readBody(null);
     }
 

@@ -1,9 +1,7 @@
 package org.pingora4j.proxy;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,12 +41,15 @@ final class ClientBufferBudget {
      */
     static final long GRAIN = 4 * 1024;
 
-    /** What a connection reports to its budget. */
+    /** A connection, as its budget sees it. */
     interface Holder {
+
+        /** Returns the connection's account, or null before it opened one. */
+        Account account();
 
         /**
          * Asks the connection to shed what it holds, {@code bytes} by the pass's reading: called
-         * from any thread; the connection calls {@link Account#shedding} then sheds, on its loop.
+         * from any thread; the connection calls {@link Account#chosen} then sheds, on its loop.
          */
         void requestShed(long bytes);
     }
@@ -62,19 +63,16 @@ final class ClientBufferBudget {
     /** Guarded by the pass's CAS on {@code shedding}. */
     private long nextLogLine = System.nanoTime();
     private long shedUnlogged;
-    private final Collection<Account> accounts = ConcurrentHashMap.newKeySet();
+    private final Iterable<? extends Holder> holders;
 
-    ClientBufferBudget(long limit) {
+    /** A budget of {@code limit} bytes over the connections {@code holders} iterates (concurrently). */
+    ClientBufferBudget(long limit, Iterable<? extends Holder> holders) {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit: " + limit + " (expected: > 0)");
         }
         this.limit = limit;
         this.lowMark = limit - limit / 8;
-    }
-
-    /** Returns the limit, in bytes. */
-    long limit() {
-        return limit;
+        this.holders = holders;
     }
 
     /** Returns the bytes charged now (in grains). */
@@ -89,9 +87,7 @@ final class ClientBufferBudget {
 
     /** Opens the account of one connection. */
     Account newAccount(Holder holder) {
-        Account account = new Account(holder);
-        accounts.add(account);
-        return account;
+        return new Account(holder);
     }
 
     private void charge(long delta) {
@@ -111,8 +107,9 @@ final class ClientBufferBudget {
                 return;
             }
             List<Account> candidates = new ArrayList<>();
-            for (Account a : accounts) {
-                if (a.held > 0 && !a.shedding) {
+            for (Holder h : holders) {
+                Account a = h.account();
+                if (a != null && a.held > 0 && !a.shedding) {
                     candidates.add(a);
                 }
             }
@@ -196,16 +193,11 @@ final class ClientBufferBudget {
          * A pass chose this connection, counting {@code bytes} on it; the connection sheds next. On
          * the connection's loop.
          */
-        void shedding(long bytes) {
+        void chosen(long bytes) {
             releasing = bytes;
             if (closed || grains == 0) {
                 released();
             }
-        }
-
-        /** Returns what the connection holds now, in bytes. */
-        long held() {
-            return held;
         }
 
         /** The connection closed: everything it held is given back. */
@@ -216,7 +208,6 @@ final class ClientBufferBudget {
             holds(0);
             closed = true;
             released();
-            accounts.remove(this);
         }
 
         private void released() {

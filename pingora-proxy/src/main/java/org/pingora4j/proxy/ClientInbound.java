@@ -73,7 +73,8 @@ final class ClientInbound {
     /** Takes the oldest waiting object. */
     HttpObject take() {
         HttpObject object = waiting.poll();
-        waitingBytes -= InboundWeight.of(object);
+        // Most often the queue held only this object (a request taken as soon as it was read).
+        waitingBytes = waiting.isEmpty() ? 0 : waitingBytes - InboundWeight.of(object);
         return object;
     }
 

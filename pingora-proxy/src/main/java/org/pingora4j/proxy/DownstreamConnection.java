@@ -254,6 +254,11 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
 
     // ---- memory held --------------------------------------------------------------------------
 
+    @Override
+    public ClientBufferBudget.Account account() {
+        return account;
+    }
+
     /** The current request's body now holds {@code bytes} (its retry copy, what waits upstream). */
     void requestBodyHolds(long bytes) {
         bodyBytes = bytes;
@@ -275,7 +280,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
     @Override
     public void requestShed(long bytes) {
         loop.execute(() -> {
-            account.shedding(bytes);
+            account.chosen(bytes);
             shed();
         });
     }

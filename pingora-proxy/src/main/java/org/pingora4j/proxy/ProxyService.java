@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.netty.channel.Channel;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.resolver.AddressResolverGroup;
 import java.net.InetSocketAddress;
@@ -41,6 +42,9 @@ public final class ProxyService<C> extends ListeningService {
 
     /** The most bytes one read of a client connection takes. */
     static final int CLIENT_READ_BYTES = 16 * 1024;
+    /** Shared: the allocator only holds settings; each channel gets its own handle of it. */
+    private static final RecvByteBufAllocator CLIENT_READS =
+            new AdaptiveRecvByteBufAllocator(64, 2048, CLIENT_READ_BYTES).maxMessagesPerRead(1);
 
     private final ProxyHttp<C> proxy;
     private final ServerConf conf;
@@ -70,7 +74,7 @@ public final class ProxyService<C> extends ListeningService {
         this.ticker = b.ticker;
         this.timerScheduler = b.timerScheduler;
         this.registry = b.registry;
-        this.bufferBudget = new ClientBufferBudget(serverOptions.maxBufferedBytes());
+        this.bufferBudget = new ClientBufferBudget(serverOptions.maxBufferedBytes(), clients);
         this.metrics = b.registry == null ? ProxyMetrics.NONE : new MicrometerProxyMetrics(b.registry, meterTags(), this);
     }
 
@@ -190,8 +194,7 @@ public final class ProxyService<C> extends ListeningService {
         // are up to 16 reads of up to 64 KiB), as nginx reads a body in client_body_buffer_size:
         // a client that floods its connection gets its turn like the others, not the loop, and one
         // turn of the loop over a thousand such clients reads 16 MiB, not a gigabyte.
-        channel.config().setRecvByteBufAllocator(
-                new AdaptiveRecvByteBufAllocator(64, 2048, CLIENT_READ_BYTES).maxMessagesPerRead(1));
+        channel.config().setRecvByteBufAllocator(CLIENT_READS);
         RequestDecoder decoder = new RequestDecoder(serverOptions);
         DownstreamConnection<C> connection = new DownstreamConnection<>(this, tls, decoder);
         channel.pipeline()
