@@ -206,7 +206,6 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
             timeouts.awaitBody(service.serverOptions().bodyReadTimeout());
         }
         inbound.demand();
-        accountHeld();
     }
 
     /** Returns {@code object} as a body part, or fails the request and returns null. */
@@ -249,6 +248,8 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
         dispatch();
         if (bodyReader != null) {
             bodyReader.readComplete(); // parts that waited went out outside a read: flush them now
+        } else {
+            accountHeld();
         }
     }
 
@@ -266,8 +267,9 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * Tells the service's budget what this connection holds of its client's data: waiting objects,
-     * the request body's retry copy and what waits upstream, and the bytes the decoder holds (a head in progress, what a pause left).
+     * Tells the service's budget what this connection holds of its client's data: waiting objects
+     * and the bytes the decoder holds (ClientInbound), and the request body's retry copy and what
+     * waits upstream. Called at the end of each read, and after work done outside one.
      */
     private void accountHeld() {
         account.holds(inbound.heldBytes() + bodyBytes);
@@ -315,6 +317,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
         timeouts.awaitHead(keepalive.isZero() ? Duration.ofSeconds(60) : keepalive);
         awaitingHead = true;
         dispatch();
+        accountHeld(); // what was taken outside a read (pipelined requests) is given back now
     }
 
     private void onHeadPart(HttpObject object) {
@@ -529,6 +532,7 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
         drainLeft = drainLimit;
         timeouts.startDrain(service.serverOptions().drainTimeout());
         dispatch();
+        accountHeld();
     }
 
     private void drainPart(HttpObject object) {
