@@ -114,14 +114,15 @@ final class DownstreamResponse {
 
     /**
      * Frames and writes the head of the upstream's response, after the filters ran, adding a
-     * {@code Via} entry for {@code via} unless it is null. The head is not flushed: the caller
+     * {@code Via} entry for {@code via} unless it is null, naming the protocol the response came over. The head is not flushed: the caller
      * flushes it with the first piece of the body, or on its own if that piece is not at hand.
      *
      * @throws PingoraException if a filter left a head that cannot be framed
      */
-    void writeUpstreamHead(HttpResponse response, String via, boolean stopping) {
+    void writeUpstreamHead(HttpResponse response, String via, String upstreamProtocol, boolean stopping) {
         if (via != null) {
-            response.headers().add(HttpHeaderNames.VIA, Framing.via(HttpVersion.HTTP_1_1, via));
+            response.headers().add(HttpHeaderNames.VIA, "HTTP/2".equals(upstreamProtocol)
+                    ? "2 " + via : Framing.via(HttpVersion.HTTP_1_1, via));
         }
         long length = Framing.downstreamResponseBody(response, isHttp10(), head);
         writeHead(response, length, stopping);
@@ -133,7 +134,7 @@ final class DownstreamResponse {
      *
      * @throws PingoraException if the body outgrew its {@code Content-Length}, or ended short of it
      */
-    ChannelFuture writeBody(ByteBuf data, boolean last) {
+    ChannelFuture writeBody(ByteBuf data, boolean last, HttpHeaders trailers) {
         try {
             if (noBody && data.isReadable()) {
                 data.release(); // a response that has no body: what a filter made of it goes nowhere
@@ -149,7 +150,14 @@ final class DownstreamResponse {
             throw e;
         }
         if (last) {
-            return downstream.write(new DefaultLastHttpContent(data));
+            DefaultLastHttpContent end = new DefaultLastHttpContent(data);
+            if (trailers != null && !trailers.isEmpty() && !noBody) {
+                // gRPC's status rides here. Sent on an HTTP/2 stream and in a chunked body; a body
+                // framed by Content-Length has no place for them (RFC 9112 §6.5).
+                HopByHop.strip(trailers);
+                end.trailingHeaders().set(trailers);
+            }
+            return downstream.write(end);
         }
         // Not flushed: the end of the upstream read that brought it flushes it with its siblings.
         downstream.writeWithoutFlush(new DefaultHttpContent(data));

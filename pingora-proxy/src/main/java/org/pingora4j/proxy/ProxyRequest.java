@@ -10,11 +10,11 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
-import org.pingora4j.core.connectors.http.Http1ClientSession;
 import org.pingora4j.core.connectors.http.HttpConnector;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
 import org.pingora4j.core.error.RetryType;
+import org.pingora4j.core.protocols.http.ClientSession;
 import org.pingora4j.core.protocols.http.RequestHeader;
 import org.pingora4j.core.protocols.http.ResponseHeader;
 import org.pingora4j.core.upstreams.HttpPeer;
@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * Design note.
  *
  * Concurrency: everything here runs on the client connection's event loop. The try's exchange
- * (Http1Exchange) hops to it when the upstream connection lives on another loop, so the fields need
+ * (SessionExchange) hops to it when the upstream connection lives on another loop, so the fields need
  * no synchronisation.
  *
  * Phases: a phase's stage that is already complete (the common case) continues inline; only a
@@ -72,7 +72,7 @@ final class ProxyRequest<C> {
     private int retries;
     private boolean freshConnectionNext;
     private HttpPeer peer;
-    private Http1Exchange exchange;
+    private SessionExchange exchange;
 
     private boolean requestWriteStarted;
 
@@ -195,12 +195,12 @@ final class ProxyRequest<C> {
             }
             peer = chosen;
             phase = "connect";
-            CompletableFuture<Http1ClientSession> connecting = freshConnectionNext
-                    ? connector.newHttpSession(chosen, loop) : connector.getHttpSession(chosen, loop);
+            CompletableFuture<ClientSession> connecting = freshConnectionNext
+                    ? connector.newSession(chosen, loop) : connector.getSession(chosen, loop);
             requestLoop.then(connecting, (got, connectError) -> {
                 if (stale(id)) {
                     if (got != null) {
-                        connector.releaseHttpSession(got);
+                        connector.releaseSession(got);
                     }
                     return;
                 }
@@ -229,12 +229,12 @@ final class ProxyRequest<C> {
         }
     }
 
-    private void connected(int id, Http1ClientSession got) {
+    private void connected(int id, ClientSession got) {
         UpstreamTry<C> attempt = new UpstreamTry<>(this, id);
-        exchange = new Http1Exchange(attempt, got, connector, loop);
+        exchange = new SessionExchange(attempt, got, connector, loop);
         freshConnectionNext = false;
         requestWriteStarted = false;
-        session.setUpstreamDigest(got.digest());
+        session.setUpstreamDigest(got.digest(), got.protocol());
         try {
             phase = "connected_to_upstream";
             proxy.connectedToUpstream(session, got.reused(), peer, got.digest(), ctx);
@@ -257,7 +257,7 @@ final class ProxyRequest<C> {
      * connection back; the stage completes once the connection is back in the pool.
      */
     CompletionStage<?> releaseExchange() {
-        Http1Exchange done = exchange;
+        SessionExchange done = exchange;
         exchange = null;
         return done.release();
     }
@@ -334,7 +334,7 @@ final class ProxyRequest<C> {
             e = PhaseResults.asError(t, "error_while_proxy");
         }
         boolean mayRetry = e.retryType() == RetryType.YES && !response.started() && !body.truncated()
-                && retries < service.maxRetries() && !downstream.isClosed() && safeToSendAgain();
+                && retries < service.maxRetries() && !downstream.isClosed() && safeToSendAgain(e);
         releaseUpstream();
         if (mayRetry) {
             retries++;
@@ -349,12 +349,14 @@ final class ProxyRequest<C> {
     }
 
     /**
-     * Whether the request may be sent again after a failed attempt: nothing of it was written, it is
+     * Whether the request may be sent again after a failed attempt: nothing of it was written, the
+     * origin provably did not process it (an HTTP/2 stream refused or above a GOAWAY), it is
      * idempotent (RFC 9110 §9.2.2), or the request opted in. A POST that reached the origin before
      * the connection died may have taken effect there; sending it twice is the client's call.
      */
-    private boolean safeToSendAgain() {
-        return !requestWriteStarted || Idempotency.isIdempotent(request.method()) || session.retryNonIdempotent();
+    private boolean safeToSendAgain(PingoraException e) {
+        return !requestWriteStarted || e.type() == ErrorType.H2_REFUSED
+                || Idempotency.isIdempotent(request.method()) || session.retryNonIdempotent();
     }
 
     /** The client went away: no response, the upstream connection kept only if reusable. */
@@ -380,7 +382,7 @@ final class ProxyRequest<C> {
     /** Ends the try; the connector pools its connection only if reusable. */
     private void releaseUpstream() {
         if (exchange != null) {
-            Http1Exchange ended = exchange;
+            SessionExchange ended = exchange;
             exchange = null;
             ended.release();
         }

@@ -9,8 +9,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import org.pingora4j.core.connectors.http.Http1ClientSession;
 import org.pingora4j.core.connectors.http.HttpConnector;
+import org.pingora4j.core.protocols.http.ClientSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,8 +89,8 @@ final class RequestLoop {
     }
 
     private void discard(Object value) {
-        if (value instanceof Http1ClientSession orphan) {
-            connector.releaseHttpSession(orphan);
+        if (value instanceof ClientSession orphan) {
+            connector.releaseSession(orphan);
         } else {
             ReferenceCountUtil.release(value);
         }

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import org.pingora4j.core.protocols.Digest;
+import org.pingora4j.core.upstreams.Alpn;
 import org.pingora4j.core.protocols.http.RequestHeader;
 import org.pingora4j.core.protocols.http.ResponseHeader;
 
@@ -27,6 +28,7 @@ public final class Session {
     private final DownstreamConnection<?> downstream;
     private final int downstreamRequestNumber;
     private Digest upstreamDigest;
+    private String upstreamProtocol;
     private ResponseHeader responseHeader;
     private int errorStatus;
     private boolean retryNonIdempotent;
@@ -50,6 +52,16 @@ public final class Session {
      */
     public Digest upstreamDigest() {
         return upstreamDigest;
+    }
+
+    /**
+     * Returns the protocol that carried the request to the upstream (the latest try):
+     * {@code "HTTP/1.1"} or {@code "HTTP/2"}; null until a connection was obtained. With
+     * {@link Alpn#H2H1} it says what the origin agreed to. Mirrors asking pingora's
+     * {@code HttpSession} which variant it is.
+     */
+    public String upstreamProtocol() {
+        return upstreamProtocol;
     }
 
     /**
@@ -161,8 +173,9 @@ public final class Session {
         return retryNonIdempotent;
     }
 
-    void setUpstreamDigest(Digest digest) {
+    void setUpstreamDigest(Digest digest, String protocol) {
         upstreamDigest = digest;
+        upstreamProtocol = protocol;
     }
 
     void setResponseHeader(ResponseHeader header) {

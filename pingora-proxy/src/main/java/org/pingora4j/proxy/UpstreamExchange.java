@@ -10,8 +10,9 @@ import org.pingora4j.core.error.PingoraException;
 /**
  * One try of a request against an upstream: the request goes out, the response comes back, pushed
  * part by part. The seam between the proxy's phase and retry loop ({@link ProxyRequest}) and a wire
- * protocol: {@link Http1Exchange} fills it for HTTP/1.1; an HTTP/2 stream can fill it later. Mirrors
- * the per-protocol halves of pingora's {@code proxy_to_upstream} ({@code proxy_h1}).
+ * protocol: {@link SessionExchange} fills it with a {@code ClientSession}, an HTTP/1.1 connection or
+ * an HTTP/2 stream. Mirrors the per-protocol halves of pingora's {@code proxy_to_upstream}
+ * ({@code proxy_h1}, {@code proxy_h2}).
  *
  * <p>Every method is called on the request's event loop, and every {@link Events} call arrives there.
  */

@@ -4,7 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.CompletionStage;
 import org.pingora4j.core.error.ErrorType;
@@ -131,7 +133,8 @@ final class UpstreamTry<C> implements UpstreamExchange.Events {
         }
         ProxyService<C> service = request.service();
         try {
-            response.writeUpstreamHead(header.unwrap(), service.serverOptions().via(), service.isStopping());
+            response.writeUpstreamHead(header.unwrap(), service.serverOptions().via(),
+                    request.session().upstreamProtocol(), service.isStopping());
         } catch (PingoraException e) {
             request.proxyError(id, e);
             return false;
@@ -156,6 +159,7 @@ final class UpstreamTry<C> implements UpstreamExchange.Events {
             return;
         }
         request.phase("proxy");
+        HttpHeaders trailers = last && content instanceof LastHttpContent end ? end.trailingHeaders() : null;
         if (last) {
             // The exchange is over: its connection goes back before the client sees the end of the
             // response, so that the client's next request finds it in the pool.
@@ -166,20 +170,20 @@ final class UpstreamTry<C> implements UpstreamExchange.Events {
                     if (request.stale(id)) {
                         data.release();
                     } else {
-                        writeBody(data, true);
+                        writeBody(data, true, trailers);
                     }
                 });
                 return;
             }
         }
-        writeBody(data, last);
+        writeBody(data, last, trailers);
     }
 
-    private void writeBody(ByteBuf data, boolean last) {
+    private void writeBody(ByteBuf data, boolean last, HttpHeaders trailers) {
         DownstreamConnection<C> downstream = request.downstream();
         ChannelFuture write;
         try {
-            write = request.response().writeBody(data, last);
+            write = request.response().writeBody(data, last, trailers);
         } catch (PingoraException e) {
             request.failFinal(e);
             return;

@@ -34,6 +34,7 @@ import org.pingora4j.core.protocols.SocketDigest;
 import org.pingora4j.core.protocols.SslDigest;
 import org.pingora4j.core.protocols.TimingDigest;
 import org.pingora4j.core.server.Transport;
+import org.pingora4j.core.upstreams.Alpn;
 import org.pingora4j.core.upstreams.HttpPeer;
 import org.pingora4j.core.upstreams.PeerOptions;
 import org.pingora4j.core.upstreams.TcpKeepalive;
@@ -50,6 +51,8 @@ final class ConnectAttempt {
 
     private final TransportConnector connector;
     private final HttpPeer peer;
+    /** The protocols offered through ALPN. */
+    private final Alpn offer;
     private final EventLoop loop;
     private final SslContext sslContext;
     private final CompletableFuture<Established> result;
@@ -62,7 +65,8 @@ final class ConnectAttempt {
     private boolean done;
 
     ConnectAttempt(TransportConnector connector, HttpPeer peer, EventLoop loop, SslContext sslContext,
-                   CompletableFuture<Established> result) {
+                   Alpn offer, CompletableFuture<Established> result) {
+        this.offer = offer;
         this.connector = connector;
         this.peer = peer;
         this.loop = loop;
@@ -164,7 +168,7 @@ final class ConnectAttempt {
         }
         SslHandler handler = sslContext.newHandler(channel.alloc());
         TlsContexts.setSni(handler.engine(), peer.sni());
-        TlsContexts.offerHttp11(handler.engine());
+        TlsContexts.offerAlpn(handler.engine(), offer);
         handler.setHandshakeTimeoutMillis(millis(options.tlsHandshakeTimeout()));
         channel.pipeline().addFirst(HandlerNames.TLS, handler);
         channel.pipeline().addLast(HandlerNames.CONNECTING, ConnectPhaseErrors.INSTANCE);

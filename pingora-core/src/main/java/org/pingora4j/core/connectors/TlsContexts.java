@@ -28,6 +28,7 @@ import org.conscrypt.Conscrypt;
 import org.conscrypt.OkHostnameVerifier;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
+import org.pingora4j.core.upstreams.Alpn;
 import org.pingora4j.core.upstreams.CaCertificates;
 import org.pingora4j.core.upstreams.CertKey;
 import org.pingora4j.core.upstreams.HttpPeer;
@@ -158,12 +159,17 @@ final class TlsContexts {
     }
 
     /**
-     * Offers HTTP/1.1 through ALPN on {@code engine}, before its handshake. Set on the engine rather
-     * than through Netty's ALPN configuration: on Java 15+ Netty wraps every engine in its JDK ALPN
-     * adapter, which asserts on Conscrypt's answer when the server selects no protocol.
+     * Offers the protocols of {@code alpn} through ALPN on {@code engine}, before its handshake
+     * ({@code h2} first where HTTP/2 is wanted). Set on the engine rather than through Netty's ALPN
+     * configuration: on Java 15+ Netty wraps every engine in its JDK ALPN adapter, which asserts on
+     * Conscrypt's answer when the server selects no protocol.
      */
-    static void offerHttp11(SSLEngine engine) {
-        String[] protocols = {ApplicationProtocolNames.HTTP_1_1};
+    static void offerAlpn(SSLEngine engine, Alpn alpn) {
+        String[] protocols = switch (alpn) {
+            case H1 -> new String[] {ApplicationProtocolNames.HTTP_1_1};
+            case H2 -> new String[] {ApplicationProtocolNames.HTTP_2};
+            case H2H1 -> new String[] {ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1};
+        };
         if (Conscrypt.isConscrypt(engine)) {
             Conscrypt.setApplicationProtocols(engine, protocols);
         } else {

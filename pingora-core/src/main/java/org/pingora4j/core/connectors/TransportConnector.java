@@ -18,9 +18,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
-import org.pingora4j.core.upstreams.Alpn;
 import org.pingora4j.core.upstreams.CaCertificates;
 import org.pingora4j.core.upstreams.CertKey;
+import org.pingora4j.core.upstreams.Alpn;
 import org.pingora4j.core.upstreams.HttpPeer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,26 +106,30 @@ public final class TransportConnector {
      *     {@link PingoraException}
      */
     public CompletableFuture<Established> newStream(HttpPeer peer, EventLoop loop) {
+        return newStream(peer, loop, peer.options().alpn());
+    }
+
+    /**
+     * Connects a new stream to {@code peer} on {@code loop}, offering {@code offer} through ALPN
+     * instead of the peer's own choice (the HTTP connector offers only {@code http/1.1} to an
+     * {@link Alpn#H2H1} origin it knows to prefer it).
+     */
+    public CompletableFuture<Established> newStream(HttpPeer peer, EventLoop loop, Alpn offer) {
         CompletableFuture<Established> result = new CompletableFuture<>();
-        if (peer.options().alpn() == Alpn.H2) {
-            result.completeExceptionally(PingoraException.upstream(ErrorType.CONNECT_ERROR,
-                    "HTTP/2-only ALPN is not supported yet; use H1 or H2H1 (" + peer + ")", null));
-            return result;
-        }
         if (!peer.tls()) {
-            start(new ConnectAttempt(this, peer, loop, null, result), loop, result);
+            start(new ConnectAttempt(this, peer, loop, null, offer, result), loop, result);
             return result;
         }
         CompletableFuture<SslContext> context = tls.get(peer.options());
         if (context.isDone()) {
-            startTls(peer, loop, context, result);
+            startTls(peer, loop, context, offer, result);
         } else {
-            context.whenComplete((ignored, error) -> startTls(peer, loop, context, result));
+            context.whenComplete((ignored, error) -> startTls(peer, loop, context, offer, result));
         }
         return result;
     }
 
-    private void startTls(HttpPeer peer, EventLoop loop, CompletableFuture<SslContext> context,
+    private void startTls(HttpPeer peer, EventLoop loop, CompletableFuture<SslContext> context, Alpn offer,
                           CompletableFuture<Established> result) {
         SslContext sslContext;
         try {
@@ -136,7 +140,7 @@ public final class TransportConnector {
                     : PingoraException.internal(ErrorType.CONFIG_ERROR, "cannot build a TLS context (" + peer + ")", cause));
             return;
         }
-        start(new ConnectAttempt(this, peer, loop, sslContext, result), loop, result);
+        start(new ConnectAttempt(this, peer, loop, sslContext, offer, result), loop, result);
     }
 
     /** Starts {@code attempt} on {@code loop}; a loop that is shut down fails the connect. */

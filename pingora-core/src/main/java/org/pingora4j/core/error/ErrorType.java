@@ -41,6 +41,18 @@ public enum ErrorType {
     INVALID_HTTP_HEADER,
     /** The HTTP/1.x exchange broke the protocol. */
     H1_ERROR,
+    /** The HTTP/2 exchange broke the protocol, or the stream was reset. */
+    H2_ERROR,
+    /** The upstream's HTTP/2 frames or headers were invalid. */
+    INVALID_H2,
+    /**
+     * The origin provably did not process the request: its HTTP/2 stream was refused
+     * ({@code REFUSED_STREAM}) or lay above a {@code GOAWAY}'s last stream id (RFC 9113 §8.7). Safe
+     * to send again whatever the method. A pingora4j addition.
+     */
+    H2_REFUSED,
+    /** An HTTP/2-only request (gRPC's trailers) would have to go to an HTTP/1.1-only peer. Pingora's {@code H2Downgrade}. */
+    H2_DOWNGRADE,
     /** An error that should become this HTTP status; see {@link PingoraException#httpStatus()}. */
     HTTP_STATUS,
 

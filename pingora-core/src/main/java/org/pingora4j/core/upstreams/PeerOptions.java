@@ -38,6 +38,10 @@ public final class PeerOptions {
     private final TcpKeepalive tcpKeepalive;
     private final InetAddress bindTo;
     private final int tcpRecvBuf;
+    private final int maxH2Streams;
+    private final Duration h2PingInterval;
+    private final int h2StreamWindow;
+    private final int h2ConnectionWindow;
 
     private PeerOptions(Builder b) {
         connectionTimeout = b.connectionTimeout;
@@ -55,6 +59,10 @@ public final class PeerOptions {
         tcpKeepalive = b.tcpKeepalive;
         bindTo = b.bindTo;
         tcpRecvBuf = b.tcpRecvBuf;
+        maxH2Streams = b.maxH2Streams;
+        h2PingInterval = b.h2PingInterval;
+        h2StreamWindow = b.h2StreamWindow;
+        h2ConnectionWindow = b.h2ConnectionWindow;
     }
 
     /** Returns pingora's {@code PeerOptions::new()}: no timeouts, verify everything, HTTP/1.1. */
@@ -159,6 +167,45 @@ public final class PeerOptions {
         return tcpRecvBuf;
     }
 
+    /**
+     * Returns how many requests one HTTP/2 connection carries at once: 0 (the default) for what the
+     * origin allows in its {@code SETTINGS_MAX_CONCURRENT_STREAMS}, capped at
+     * {@value #DEFAULT_H2_STREAM_CAP}; otherwise at most this many, and never more than the origin
+     * allows. In the reuse hash. Pingora's {@code max_h2_streams} defaults to 1, which makes every
+     * h2 request pay for a connection of its own; here a connection is shared by default, as
+     * browsers and gRPC clients share theirs, and the cap keeps one connection's loss from failing
+     * more than a hundred requests at a time.
+     */
+    public int maxH2Streams() {
+        return maxH2Streams;
+    }
+
+    /** The stream cap used when {@link #maxH2Streams()} is 0. */
+    public static final int DEFAULT_H2_STREAM_CAP = 100;
+
+    /**
+     * Returns how often an idle HTTP/2 connection is checked with a {@code PING} (and how long its
+     * answer may take), or null for never (the default, as pingora's {@code h2_ping_interval}). A
+     * PING that is not answered in time closes the connection.
+     */
+    public Duration h2PingInterval() {
+        return h2PingInterval;
+    }
+
+    /**
+     * Returns the HTTP/2 flow-control window of each stream, in bytes (default 65,535, the
+     * protocol's): how much of one response the origin may send before the proxy passes it on, so
+     * what one paused response can hold in memory. In the reuse hash.
+     */
+    public int h2StreamWindow() {
+        return h2StreamWindow;
+    }
+
+    /** Returns the HTTP/2 flow-control window of a whole connection, in bytes (default 1 MiB). In the reuse hash. */
+    public int h2ConnectionWindow() {
+        return h2ConnectionWindow;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -174,14 +221,16 @@ public final class PeerOptions {
                 && Objects.equals(idleTimeout, other.idleTimeout)
                 && Objects.equals(alternativeCn, other.alternativeCn) && Objects.equals(ca, other.ca)
                 && Objects.equals(clientCertKey, other.clientCertKey)
-                && Objects.equals(tcpKeepalive, other.tcpKeepalive) && Objects.equals(bindTo, other.bindTo);
+                && Objects.equals(tcpKeepalive, other.tcpKeepalive) && Objects.equals(bindTo, other.bindTo)
+                && maxH2Streams == other.maxH2Streams && Objects.equals(h2PingInterval, other.h2PingInterval)
+                && h2StreamWindow == other.h2StreamWindow && h2ConnectionWindow == other.h2ConnectionWindow;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(connectionTimeout, totalConnectionTimeout, readTimeout, writeTimeout, idleTimeout,
                 verifyCert, verifyHostname, alternativeCn, ca, clientCertKey, groupKey, alpn, tcpKeepalive,
-                bindTo, tcpRecvBuf);
+                bindTo, tcpRecvBuf, maxH2Streams, h2PingInterval, h2StreamWindow, h2ConnectionWindow);
     }
 
     @Override
@@ -191,7 +240,9 @@ public final class PeerOptions {
                 + ", idleTimeout=" + idleTimeout + ", verifyCert=" + verifyCert + ", verifyHostname="
                 + verifyHostname + ", alternativeCn=" + alternativeCn + ", ca=" + ca + ", clientCertKey="
                 + clientCertKey + ", groupKey=" + groupKey + ", alpn=" + alpn + ", tcpKeepalive=" + tcpKeepalive
-                + ", bindTo=" + bindTo + ", tcpRecvBuf=" + tcpRecvBuf + ')';
+                + ", bindTo=" + bindTo + ", tcpRecvBuf=" + tcpRecvBuf + ", maxH2Streams=" + maxH2Streams
+                + ", h2PingInterval=" + h2PingInterval + ", h2StreamWindow=" + h2StreamWindow
+                + ", h2ConnectionWindow=" + h2ConnectionWindow + ')';
     }
 
     /** Builds {@link PeerOptions}; every setter validates its argument. */
@@ -211,6 +262,10 @@ public final class PeerOptions {
         private TcpKeepalive tcpKeepalive;
         private InetAddress bindTo;
         private int tcpRecvBuf;
+        private int maxH2Streams;
+        private Duration h2PingInterval;
+        private int h2StreamWindow = 65_535;
+        private int h2ConnectionWindow = 1 << 20;
 
         private Builder() {
         }
@@ -231,6 +286,10 @@ public final class PeerOptions {
             tcpKeepalive = o.tcpKeepalive;
             bindTo = o.bindTo;
             tcpRecvBuf = o.tcpRecvBuf;
+            maxH2Streams = o.maxH2Streams;
+            h2PingInterval = o.h2PingInterval;
+            h2StreamWindow = o.h2StreamWindow;
+            h2ConnectionWindow = o.h2ConnectionWindow;
         }
 
         /** Sets the TCP connect timeout (also applied to the TLS handshake); null for none. */
@@ -330,6 +389,43 @@ public final class PeerOptions {
             }
             tcpRecvBuf = bytes;
             return this;
+        }
+
+        /** Sets how many requests one HTTP/2 connection carries at once; 0 for the origin's limit, capped at 100. */
+        public Builder maxH2Streams(int streams) {
+            if (streams < 0 || streams > 10_000) {
+                throw new IllegalArgumentException("maxH2Streams: " + streams + " (expected: 0 to 10000)");
+            }
+            maxH2Streams = streams;
+            return this;
+        }
+
+        /** Sets the PING interval of idle HTTP/2 connections (also the answer's deadline); null for none. */
+        public Builder h2PingInterval(Duration interval) {
+            h2PingInterval = positiveOrNull("h2PingInterval", interval);
+            return this;
+        }
+
+        /** Sets the HTTP/2 stream flow-control window in bytes (65,535 to 16 MiB). */
+        public Builder h2StreamWindow(int bytes) {
+            h2StreamWindow = window("h2StreamWindow", bytes);
+            return this;
+        }
+
+        /** Sets the HTTP/2 connection flow-control window in bytes (65,535 to 1 GiB). */
+        public Builder h2ConnectionWindow(int bytes) {
+            if (bytes < 65_535 || bytes > (1 << 30)) {
+                throw new IllegalArgumentException("h2ConnectionWindow: " + bytes + " (expected: 65535 to 1073741824)");
+            }
+            h2ConnectionWindow = bytes;
+            return this;
+        }
+
+        private static int window(String name, int bytes) {
+            if (bytes < 65_535 || bytes > (16 << 20)) {
+                throw new IllegalArgumentException(name + ": " + bytes + " (expected: 65535 to 16777216)");
+            }
+            return bytes;
         }
 
         /** Builds the options. */

@@ -5,7 +5,8 @@ package org.pingora4j.core.upstreams;
  * peer's reuse hash and the pool's {@link org.pingora4j.pool.GroupKey}. Mirrors what pingora feeds
  * its {@code reuse_hash()} ({@code impl Hash for HttpPeer}), plus what pingora leaves out but must
  * not: the trust roots (a connection verified against one CA must never serve a peer that trusts
- * another), the ALPN offer and the local bind address. Timeouts and socket tuning are left out, as
+ * another), the ALPN offer, the local bind address, and the HTTP/2 settings a connection was
+ * opened with (its stream cap and windows: peers with different limits never share a connection). Timeouts and socket tuning are left out, as
  * in pingora: they do not change what a connection is.
  *
  * <p>The host is kept as given, lower-cased, not resolved: connections to a name are shared by
@@ -24,13 +25,17 @@ record ReuseKey(
         String clientCertFingerprint,
         Alpn alpn,
         String bindTo,
-        long groupKey) {
+        long groupKey,
+        int maxH2Streams,
+        int h2StreamWindow,
+        int h2ConnectionWindow) {
 
     static ReuseKey of(String host, int port, boolean tls, String sni, PeerOptions o) {
         return new ReuseKey(host, port, tls, sni, o.verifyCert(), o.verifyHostname(), o.alternativeCn(),
                 o.ca() == null ? null : o.ca().fingerprint(),
                 o.clientCertKey() == null ? null : o.clientCertKey().fingerprint(),
-                o.alpn(), o.bindTo() == null ? null : o.bindTo().getHostAddress(), o.groupKey());
+                o.alpn(), o.bindTo() == null ? null : o.bindTo().getHostAddress(), o.groupKey(),
+                o.maxH2Streams(), o.h2StreamWindow(), o.h2ConnectionWindow());
     }
 
     /**
@@ -53,6 +58,9 @@ record ReuseKey(
         h = mix(h, alpn.name());
         h = mix(h, bindTo);
         h = mix(h, groupKey);
+        h = mix(h, maxH2Streams);
+        h = mix(h, h2StreamWindow);
+        h = mix(h, h2ConnectionWindow);
         return h;
     }
 

@@ -42,6 +42,7 @@ import org.pingora4j.core.error.PingoraException;
 import org.pingora4j.core.testing.TestCerts;
 import org.pingora4j.core.testing.TestOrigin;
 import org.pingora4j.core.upstreams.Alpn;
+import org.pingora4j.core.testing.H2TestOrigin;
 import org.pingora4j.core.upstreams.CaCertificates;
 import org.pingora4j.core.upstreams.HttpPeer;
 
@@ -214,13 +215,25 @@ final class TransportConnectorTest {
     }
 
     @Test
-    void http2OnlyAlpnIsRejectedAtOnce() throws Exception {
-        HttpPeer peer = new HttpPeer("127.0.0.1:1", true, "localhost").withOptions(o -> o.alpn(Alpn.H2));
-        CompletableFuture<Established> future = connector().newStream(peer, loop());
-        assertTrue(future.isCompletedExceptionally(), "failed before any connect");
-        PingoraException e = awaitFailure(future);
-        assertEquals(ErrorType.CONNECT_ERROR, e.type());
-        assertTrue(e.getMessage().contains("HTTP/2"), e.getMessage());
+    void alpnOffersWhatThePeerAsksFor() throws Exception {
+        try (H2TestOrigin origin = H2TestOrigin.tls(H2TestOrigin.Offer.H2_AND_H1, 10)) {
+            for (Alpn alpn : Alpn.values()) {
+                HttpPeer peer = new HttpPeer(origin.address(), true, "localhost")
+                        .withOptions(o -> o.alpn(alpn).ca(CaCertificates.fromPemFile(TestCerts.file("ca.crt"))));
+                Established established = await(connector().newStream(peer, loop()));
+                try {
+                    assertEquals(alpn == Alpn.H1 ? "http/1.1" : "h2", established.ssl().applicationProtocol(), alpn.name());
+                } finally {
+                    close(established);
+                }
+                Established h1Offer = await(connector().newStream(peer, loop(), Alpn.H1));
+                try {
+                    assertEquals("http/1.1", h1Offer.ssl().applicationProtocol(), "an explicit offer wins over the peer's");
+                } finally {
+                    close(h1Offer);
+                }
+            }
+        }
     }
 
     @Test

@@ -25,6 +25,7 @@ import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
 import org.pingora4j.core.error.RetryType;
 import org.pingora4j.core.protocols.Digest;
+import org.pingora4j.core.protocols.http.ClientSession;
 import org.pingora4j.core.upstreams.HttpPeer;
 
 /*
@@ -64,35 +65,7 @@ import org.pingora4j.core.upstreams.HttpPeer;
  * <p>Give the session back with {@link HttpConnector#releaseHttpSession}: the connection returns to
  * the pool only if {@link #notReusableReason()} is null.
  */
-public final class Http1ClientSession {
-
-    /**
-     * Receives a response as the connection reads it (push mode). Every call comes on the session's
-     * {@linkplain #eventLoop() event loop}, in order, and none after {@link #onFailure} or after the
-     * last body part; none either once the session was released.
-     */
-    public interface ResponseListener {
-
-        /** The final response head (interim 1xx responses are skipped; a 101 arrives here). */
-        void onResponseHead(HttpResponse head);
-
-        /** A part of the body, owned by the listener from now on; {@code last} ends the response. */
-        void onResponseBody(HttpContent content, boolean last);
-
-        /** The exchange failed: the connection is closed, and nothing more arrives. */
-        void onFailure(PingoraException error);
-
-        /**
-         * The connection finished a socket read: what the parts just delivered produced can be
-         * flushed now, in one write.
-         */
-        default void onReadComplete() {
-        }
-
-        /** The connection, unwritable after a request body write, can take more (water marks). */
-        default void onWritable() {
-        }
-    }
+public final class Http1ClientSession implements ClientSession {
 
     private final UpstreamConnection connection;
     private final Digest digest;
@@ -137,11 +110,13 @@ public final class Http1ClientSession {
     }
 
     /** Returns the connection's digest; {@code digest().reused()} says whether it came from the pool. */
+    @Override
     public Digest digest() {
         return digest;
     }
 
     /** Returns whether the connection was taken from the pool rather than established for this request. */
+    @Override
     public boolean reused() {
         return digest.reused();
     }
@@ -152,11 +127,13 @@ public final class Http1ClientSession {
      * connection was opened for another peer of the same reuse key (as pingora applies the current
      * peer's options to a reused stream).
      */
+    @Override
     public HttpPeer peer() {
         return peer;
     }
 
     /** Returns the event loop the connection lives on; the futures complete there. */
+    @Override
     public EventLoop eventLoop() {
         return loop;
     }
@@ -209,6 +186,7 @@ public final class Http1ClientSession {
      * as it arrives, and the connection reads on until the response ends, fails, or is paused. Call
      * on the session's event loop, after the request head was sent.
      */
+    @Override
     public void streamResponse(ResponseListener listener) {
         assert loop.inEventLoop();
         if (this.listener != null || headerWaiter != null || bodyWaiter != null) {
@@ -230,12 +208,14 @@ public final class Http1ClientSession {
      * cannot take more now (a client that does not read, a phase still running). Parts already
      * decoded wait in the session. On the session's event loop.
      */
+    @Override
     public void pauseResponse() {
         assert loop.inEventLoop();
         paused = true;
     }
 
     /** Hands on what waited, and reads on. On the session's event loop. */
+    @Override
     public void resumeResponse() {
         assert loop.inEventLoop();
         if (!paused) {
@@ -251,6 +231,7 @@ public final class Http1ClientSession {
      * {@code endOfStream}. A failure goes to the {@link ResponseListener}, which must already be
      * set. On the session's event loop.
      */
+    @Override
     public void sendRequestHead(HttpRequest request, boolean endOfStream, boolean flush) {
         assert loop.inEventLoop();
         doWriteHeader(request, endOfStream, flush, null);
@@ -261,12 +242,14 @@ public final class Http1ClientSession {
      * only if {@code flush}. After a write that leaves the connection {@linkplain #isWritable()
      * unwritable}, wait for {@link ResponseListener#onWritable}. On the session's event loop.
      */
+    @Override
     public void sendRequestBody(ByteBuf data, boolean endOfStream, boolean flush) {
         assert loop.inEventLoop();
         doWriteBody(data, endOfStream, flush, null);
     }
 
     /** Sends what the push-mode writes left unflushed. On the session's event loop. */
+    @Override
     public void flush() {
         assert loop.inEventLoop();
         if (!released && failure == null) {
@@ -278,14 +261,26 @@ public final class Http1ClientSession {
      * Returns the bytes written to the connection that wait to be sent (Netty's count, with each
      * queued write's overhead). Any thread: a racy read, for accounting.
      */
+    @Override
     public long pendingWriteBytes() {
         ChannelOutboundBuffer outbound = connection.channel.unsafe().outboundBuffer();
         return outbound == null ? 0 : outbound.totalPendingWriteBytes();
     }
 
     /** Returns whether the connection takes writes without queueing past its high water mark. */
+    @Override
     public boolean isWritable() {
         return connection.channel.isWritable();
+    }
+
+    @Override
+    public String protocol() {
+        return "HTTP/1.1";
+    }
+
+    @Override
+    public Http1ClientSession asHttp1() {
+        return this;
     }
 
     /** Returns the final response head once read, or null. */

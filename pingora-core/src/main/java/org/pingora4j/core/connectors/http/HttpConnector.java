@@ -25,6 +25,9 @@ import org.pingora4j.core.connectors.PeerResolver;
 import org.pingora4j.core.connectors.TransportConnector;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
+import org.pingora4j.core.error.RetryType;
+import org.pingora4j.core.protocols.http.ClientSession;
+import org.pingora4j.core.upstreams.Alpn;
 import org.pingora4j.core.upstreams.HttpPeer;
 import org.pingora4j.pool.ConnectionMeta;
 import org.pingora4j.pool.ConnectionPool;
@@ -55,7 +58,10 @@ public final class HttpConnector implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(HttpConnector.class);
 
     private final TransportConnector transport;
-    private final ConnectionPool<UpstreamConnection> pool;
+    private final ConnectionPool<PooledUpstream> pool;
+    private final Http2Pool h2 = new Http2Pool(this);
+    /** Reuse keys whose origin answered an H2H1 offer with http/1.1: later connects offer only that (pingora's prefer_h1). */
+    private final java.util.Set<org.pingora4j.pool.GroupKey> preferH1 = ConcurrentHashMap.newKeySet();
     private final Map<EventLoop, Integer> loopIndexes = new ConcurrentHashMap<>();
     private final AtomicInteger nextLoopIndex = new AtomicInteger();
     private final LongAdder sessions = new LongAdder();
@@ -75,7 +81,7 @@ public final class HttpConnector implements AutoCloseable {
 
     private HttpConnector(Builder b) {
         this.transport = new TransportConnector(b.options, b.resolver, b.channelType);
-        this.pool = ConnectionPool.<UpstreamConnection>builder()
+        this.pool = ConnectionPool.<PooledUpstream>builder()
                 .capacity(b.options.keepalivePoolSize())
                 .maxIdle(b.options.keepalivePoolMaxIdle())
                 .trimDelay(b.options.keepalivePoolTrimDelay())
@@ -92,7 +98,77 @@ public final class HttpConnector implements AutoCloseable {
     }
 
     /**
-     * Returns a session to {@code peer}: on a pooled connection if one is idle, else on a new one.
+     * Returns a session to {@code peer} in the protocol its {@link Alpn} asks for and its origin
+     * agrees to: one decision for every try. HTTP/1.1 as {@link #getHttpSession}; HTTP/2 as a
+     * stream of a shared connection (one with room, the caller's loop first), else of an idle pooled
+     * one, else of the connection being opened for this peer (requests arriving together wait for
+     * it rather than each opening their own), else of a new one. An {@link Alpn#H2H1} origin that
+     * picks {@code http/1.1} is remembered, and later requests go straight to HTTP/1.1. Mirrors
+     * pingora's {@code get_http_session}, which returns its {@code HttpSession} enum.
+     *
+     * @return a future completed on the session's event loop, or with a {@link PingoraException}
+     */
+    public CompletableFuture<ClientSession> getSession(HttpPeer peer, EventLoop callerLoop) {
+        CompletableFuture<ClientSession> result = new CompletableFuture<>();
+        acquire(peer, callerLoop, result, false);
+        return result;
+    }
+
+    /**
+     * As {@link #getSession}, on a connection opened for this request (HTTP/1.1) or a new connection
+     * (HTTP/2): for retrying a request whose pooled connection turned out dead.
+     */
+    public CompletableFuture<ClientSession> newSession(HttpPeer peer, EventLoop callerLoop) {
+        CompletableFuture<ClientSession> result = new CompletableFuture<>();
+        acquire(peer, callerLoop, result, true);
+        return result;
+    }
+
+    /**
+     * Gives a session of {@link #getSession} back: an HTTP/1.1 connection as
+     * {@link #releaseHttpSession}; an HTTP/2 stream is reset if it has not ended both ways, and its
+     * connection goes back to the shared or the idle pool. Safe to call from any thread, and more
+     * than once.
+     *
+     * @return a future completed, once that is done, with whether the connection can serve again
+     */
+    public CompletableFuture<Boolean> releaseSession(ClientSession session) {
+        if (session instanceof Http1ClientSession h1) {
+            return releaseHttpSession(h1);
+        }
+        Http2ClientSession stream = (Http2ClientSession) session;
+        EventLoop loop = stream.eventLoop();
+        if (loop.inEventLoop()) {
+            return CompletableFuture.completedFuture(h2.release(stream));
+        }
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        try {
+            loop.execute(() -> done.complete(h2.release(stream)));
+        } catch (RejectedExecutionException e) {
+            stream.connection().channel.close();
+            done.complete(false);
+        }
+        return done;
+    }
+
+    /** Whether requests to {@code peer} go over HTTP/1.1. */
+    private boolean speaksH1(HttpPeer peer) {
+        Alpn alpn = peer.options().alpn();
+        return alpn == Alpn.H1 || alpn == Alpn.H2H1 && (!peer.tls() || preferH1.contains(peer.reuseKey()));
+    }
+
+    private void acquire(HttpPeer peer, EventLoop loop, CompletableFuture<ClientSession> result, boolean fresh) {
+        if (!speaksH1(peer)) {
+            h2.acquire(peer, loop, result, fresh);
+        } else if (fresh) {
+            connect(peer, loop, result);
+        } else {
+            takeIdleOrConnect(peer, loop, result);
+        }
+    }
+
+    /**
+     * Returns an HTTP/1.1 session to {@code peer}: on a pooled connection if one is idle, else on a new one.
      * Mirrors pingora's {@code get_http_session}; the {@code reused} flag it returns is
      * {@code session.digest().reused()}.
      *
@@ -102,6 +178,9 @@ public final class HttpConnector implements AutoCloseable {
      */
     public CompletableFuture<Http1ClientSession> getHttpSession(HttpPeer peer, EventLoop callerLoop) {
         CompletableFuture<Http1ClientSession> result = new CompletableFuture<>();
+        if (h2Only(peer, result)) {
+            return result;
+        }
         takeIdleOrConnect(peer, callerLoop, result);
         return result;
     }
@@ -113,8 +192,21 @@ public final class HttpConnector implements AutoCloseable {
      */
     public CompletableFuture<Http1ClientSession> newHttpSession(HttpPeer peer, EventLoop callerLoop) {
         CompletableFuture<Http1ClientSession> result = new CompletableFuture<>();
+        if (h2Only(peer, result)) {
+            return result;
+        }
         connect(peer, callerLoop, result);
         return result;
+    }
+
+    private static boolean h2Only(HttpPeer peer, CompletableFuture<?> result) {
+        if (peer.options().alpn() != Alpn.H2) {
+            return false;
+        }
+        result.completeExceptionally(PingoraException.internal(ErrorType.CONFIG_ERROR,
+                "getHttpSession/newHttpSession speak HTTP/1.1, but the peer asks for HTTP/2 only (Alpn.H2): "
+                        + "use getSession (" + peer + ")", null));
+        return true;
     }
 
     /**
@@ -171,12 +263,25 @@ public final class HttpConnector implements AutoCloseable {
 
     // ---- checkout -------------------------------------------------------------------------------
 
-    private void takeIdleOrConnect(HttpPeer peer, EventLoop callerLoop, CompletableFuture<Http1ClientSession> result) {
-        UpstreamConnection idle = pool.get(peer.reuseKey(), affinity(callerLoop));
-        if (idle == null) {
+    private void takeIdleOrConnect(HttpPeer peer, EventLoop callerLoop, CompletableFuture<? super Http1ClientSession> result) {
+        PooledUpstream pooled = pool.get(peer.reuseKey(), affinity(callerLoop));
+        if (pooled instanceof Http2Connection h2Idle) {
+            // An H2H1 origin that spoke HTTP/2 before and prefers HTTP/1.1 now: retire it.
+            h2Idle.handle = null;
+            h2Idle.shutdown();
+            takeIdleOrConnect(peer, callerLoop, result);
+            return;
+        }
+        if (pooled == null) {
             connect(peer, callerLoop, result);
             return;
         }
+        activateIdleH1((UpstreamConnection) pooled, peer, callerLoop, result);
+    }
+
+    /** Takes an idle HTTP/1.1 connection out of the pool for a request: checked alive on its loop. */
+    void activateIdleH1(UpstreamConnection idle, HttpPeer peer, EventLoop callerLoop,
+                        CompletableFuture<? super Http1ClientSession> result) {
         Runnable activate = () -> {
             idle.watcher.leaveIdle();
             idle.handle = null;
@@ -205,10 +310,10 @@ public final class HttpConnector implements AutoCloseable {
         }
     }
 
-    private void connect(HttpPeer peer, EventLoop loop, CompletableFuture<Http1ClientSession> result) {
+    private void connect(HttpPeer peer, EventLoop loop, CompletableFuture<? super Http1ClientSession> result) {
         // The connect may finish before this callback is attached, which then runs on the calling
         // thread: hop to the loop, where the pipeline and the session live.
-        transport.newStream(peer, loop).whenComplete((established, error) -> {
+        transport.newStream(peer, loop, Alpn.H1).whenComplete((established, error) -> {
             if (loop.inEventLoop()) {
                 onConnected(peer, established, error, result);
                 return;
@@ -229,7 +334,7 @@ public final class HttpConnector implements AutoCloseable {
     }
 
     private void onConnected(HttpPeer peer, Established established, Throwable error,
-                             CompletableFuture<Http1ClientSession> result) {
+                             CompletableFuture<? super Http1ClientSession> result) {
         if (error != null) {
             connectsFailed.increment();
             Throwable failure = unwrap(error);
@@ -282,6 +387,111 @@ public final class HttpConnector implements AutoCloseable {
         return session;
     }
 
+    // ---- HTTP/2: what Http2Pool asks of the connector ------------------------------------------
+
+    /** Opens a connection for the peer's waiting HTTP/2 requests; its outcome goes to {@link Http2Pool}. */
+    void connectForH2(HttpPeer peer, EventLoop loop) {
+        transport.newStream(peer, loop, peer.options().alpn()).whenComplete((established, error) -> {
+            Runnable then = () -> onConnectedForH2(peer, established, error);
+            if (loop.inEventLoop()) {
+                then.run();
+                return;
+            }
+            try {
+                loop.execute(then);
+            } catch (RejectedExecutionException e) {
+                if (established != null) {
+                    established.channel().close();
+                }
+                h2.openFailed(peer, PingoraException.internal(ErrorType.INTERNAL_ERROR,
+                        "the event loop shut down while connecting (" + peer + ")", e));
+            }
+        });
+    }
+
+    private void onConnectedForH2(HttpPeer peer, Established established, Throwable error) {
+        if (error != null) {
+            connectsFailed.increment();
+            Throwable failure = unwrap(error);
+            meters.connectFailed(failure);
+            h2.openFailed(peer, failure);
+            return;
+        }
+        String chosen = established.ssl() == null
+                ? (peer.options().alpn() == Alpn.H2 ? "h2" : "http/1.1")
+                : established.ssl().applicationProtocol();
+        try {
+            if ("h2".equals(chosen)) {
+                connectsOk.increment();
+                meters.connected(established);
+                h2.adopt(established, peer);
+            } else if (peer.options().alpn() == Alpn.H2) {
+                established.channel().close();
+                connectsFailed.increment();
+                PingoraException failure = PingoraException.upstream(ErrorType.H2_ERROR, RetryType.NO,
+                        "the origin did not agree to HTTP/2 (ALPN: " + chosen + "), and the peer asks for HTTP/2 only ("
+                                + peer + ")", null);
+                meters.connectFailed(failure);
+                h2.openFailed(peer, failure);
+            } else {
+                preferH1.add(peer.reuseKey());
+                connectsOk.increment();
+                meters.connected(established);
+                h2.fellBackToH1(peer, established);
+            }
+        } catch (RuntimeException | Error e) {
+            established.channel().close();
+            h2.openFailed(peer, PingoraException.internal(ErrorType.INTERNAL_ERROR,
+                    "setting up the upstream connection failed (" + peer + ")", e));
+        }
+    }
+
+    /** A connection opened for HTTP/2 serves its first waiter over HTTP/1.1 (the origin chose it). */
+    void adoptForWaiter(Established established, HttpPeer peer, CompletableFuture<ClientSession> result) {
+        Http1ClientSession session = adopt(established, peer);
+        if (!result.complete(session)) {
+            releaseHttpSession(session);
+        }
+    }
+
+    /** Starts a waiting request's checkout again (the protocol decision may have changed). */
+    void redoAcquire(HttpPeer peer, EventLoop loop, CompletableFuture<ClientSession> result) {
+        acquire(peer, loop, result, false);
+    }
+
+    PooledUpstream takeIdle(HttpPeer peer, EventLoop loop) {
+        return pool.get(peer.reuseKey(), affinity(loop));
+    }
+
+    PoolHandle<PooledUpstream> putIdle(ConnectionMeta meta, PooledUpstream connection, EventLoop loop, Duration idleTimeout) {
+        released.increment();
+        return pool.put(meta, connection, affinity(loop), idleTimeout);
+    }
+
+    boolean popClosedIdle(PoolHandle<PooledUpstream> handle) {
+        return pool.popClosed(handle);
+    }
+
+    void countSession(boolean wasReused) {
+        sessions.increment();
+        if (wasReused) {
+            reused.increment();
+        }
+    }
+
+    void countStaleOnCheckout() {
+        staleOnCheckout.increment();
+    }
+
+    void countIdleClosed() {
+        idleClosed.increment();
+    }
+
+    /** Streams reserved or open on HTTP/2 connections now. */
+    int h2StreamsInUse() {
+        return h2.streamsInUse();
+    }
+
     // ---- release --------------------------------------------------------------------------------
 
     private boolean release(Http1ClientSession session) {
@@ -310,7 +520,7 @@ public final class HttpConnector implements AutoCloseable {
             return false;
         }
         connection.watcher.enterIdle();
-        PoolHandle<UpstreamConnection> handle =
+        PoolHandle<PooledUpstream> handle =
                 pool.put(connection.meta, connection, affinity(connection.loop), idleTimeout);
         if (handle.isIdle()) {
             connection.handle = handle;
@@ -333,7 +543,7 @@ public final class HttpConnector implements AutoCloseable {
     void idleConnectionDied(UpstreamConnection connection, String why) {
         assert connection.loop.inEventLoop();
         connection.dead = true;
-        PoolHandle<UpstreamConnection> handle = connection.handle;
+        PoolHandle<PooledUpstream> handle = connection.handle;
         connection.handle = null;
         if (handle != null && pool.popClosed(handle)) {
             idleClosed.increment();

@@ -17,7 +17,7 @@ import org.pingora4j.pool.PoolHandle;
  * <p>Confined to its channel's event loop, except {@link #closeEvicted}, which any thread may call
  * (closing a Netty channel is thread safe).
  */
-final class UpstreamConnection {
+final class UpstreamConnection implements PooledUpstream {
 
     final Channel channel;
     final EventLoop loop;
@@ -37,7 +37,7 @@ final class UpstreamConnection {
     /** The request now using the connection, or null while idle. */
     Http1ClientSession session;
     /** The connection's place in the pool while idle. */
-    PoolHandle<UpstreamConnection> handle;
+    PoolHandle<PooledUpstream> handle;
     /** Set once the connection must never be used again. */
     boolean dead;
 
@@ -53,8 +53,8 @@ final class UpstreamConnection {
         return new Digest(requests > 1, requests, established.timing(), established.socket(), established.ssl());
     }
 
-    /** The pool dropped the idle connection: close it. Called on any thread. */
-    void closeEvicted(EvictionCause cause) {
+    @Override
+    public void closeEvicted(EvictionCause cause) {
         channel.close();
     }
 

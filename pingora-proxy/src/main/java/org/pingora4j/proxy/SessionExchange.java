@@ -9,10 +9,10 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
-import org.pingora4j.core.connectors.http.Http1ClientSession;
 import org.pingora4j.core.connectors.http.HttpConnector;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
+import org.pingora4j.core.protocols.http.ClientSession;
 
 /*
  * Design note.
@@ -28,13 +28,18 @@ import org.pingora4j.core.error.PingoraException;
  * `ended` is read on the request's loop only; the session's own checks protect the upstream side.
  */
 
-/** An {@link UpstreamExchange} over one HTTP/1.1 connection: pingora's {@code proxy_h1}. */
-final class Http1Exchange implements UpstreamExchange, Http1ClientSession.ResponseListener, ClientBody.Sink {
+/**
+ * An {@link UpstreamExchange} over one {@link ClientSession}, whatever its protocol (a whole
+ * HTTP/1.1 connection or one HTTP/2 stream): the part of pingora's {@code proxy_h1} and
+ * {@code proxy_h2} that moves the request out and the response back, with the hops between event
+ * loops when the session lives on another one.
+ */
+final class SessionExchange implements UpstreamExchange, ClientSession.ResponseListener, ClientBody.Sink {
 
     private static final CompletionStage<Boolean> RELEASED = CompletableFuture.completedFuture(false);
 
     private final Events events;
-    private final Http1ClientSession session;
+    private final ClientSession session;
     private final HttpConnector connector;
     private final EventLoop loop;
     private final boolean sameLoop;
@@ -44,7 +49,7 @@ final class Http1Exchange implements UpstreamExchange, Http1ClientSession.Respon
     private boolean held;
     private boolean ended;
 
-    Http1Exchange(Events events, Http1ClientSession session, HttpConnector connector, EventLoop requestLoop) {
+    SessionExchange(Events events, ClientSession session, HttpConnector connector, EventLoop requestLoop) {
         this.events = events;
         this.session = session;
         this.connector = connector;
@@ -52,7 +57,7 @@ final class Http1Exchange implements UpstreamExchange, Http1ClientSession.Respon
         this.sameLoop = session.eventLoop() == requestLoop;
     }
 
-    Http1ClientSession session() {
+    ClientSession session() {
         return session;
     }
 
@@ -161,7 +166,7 @@ final class Http1Exchange implements UpstreamExchange, Http1ClientSession.Respon
         if (body != null) {
             body.detach();
         }
-        return connector.releaseHttpSession(session);
+        return connector.releaseSession(session);
     }
 
     // ---- the response side, on the session's loop ---------------------------------------------
