@@ -1,6 +1,9 @@
 package org.pingora4j.proxy.interop;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Random;
 
 /**
@@ -51,5 +54,13 @@ final class Bodies {
         byte[] bytes = new byte[ONE_MIB];
         new Random(seed).nextBytes(bytes);
         return bytes;
+    }
+
+    /** Writes {@code small.txt} (2 KiB) and {@code big.txt} (1 MiB, {@link #letters}(1)) into {@code root}, as {@link NginxOrigin} serves them. */
+    static Path writeFiles(Path root) throws IOException {
+        Files.createDirectories(root);
+        Files.writeString(root.resolve("small.txt"), PAD.repeat(2).substring(0, 2048), StandardCharsets.US_ASCII);
+        Files.write(root.resolve("big.txt"), letters(1));
+        return root;
     }
 }

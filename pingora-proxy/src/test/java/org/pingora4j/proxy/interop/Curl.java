@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs the real curl client over HTTP/1.1, with every response's head and body saved to files so that
- * a test can check them byte for byte.
+ * Runs the real curl client, over HTTP/1.1 unless told otherwise, with every response's head and body
+ * saved to files so that a test can check them byte for byte.
  */
 final class Curl {
 
@@ -47,21 +47,31 @@ final class Curl {
 
     private final Path curl;
     private final Path dir;
+    private final List<String> protocol;
 
+    /** A curl over HTTP/1.1 ({@code --http1.1}) keeping its files under {@code dir}. */
     Curl(Path dir) {
-        this.curl = RealServers.require("curl");
-        this.dir = dir;
+        this(dir, "--http1.1");
     }
 
-    /** Runs {@code curl --http1.1 <args> <url>} and returns what it received; fails if curl does. */
+    /** A curl that speaks as {@code protocol} says instead, e.g. {@code --http2-prior-knowledge}. */
+    Curl(Path dir, String... protocol) {
+        this.curl = RealServers.require("curl");
+        this.dir = dir;
+        this.protocol = List.of(protocol);
+    }
+
+    /** Runs {@code curl <protocol> <args> <url>} and returns what it received; fails if curl does. */
     Result run(String url, String... args) throws IOException, InterruptedException {
         int run = RUNS.incrementAndGet();
         Path heads = dir.resolve("curl-" + run + ".head");
         Path body = dir.resolve("curl-" + run + ".body");
         Path out = dir.resolve("curl-" + run + ".out");
         // -q first: no ~/.curlrc; --noproxy: an http_proxy in the environment must not reroute loopback.
-        List<String> command = new ArrayList<>(List.of(curl.toString(), "-q", "--http1.1", "--noproxy", "*",
-                "-sS", "--max-time", "30", "-D", heads.toString(), "-o", body.toString()));
+        List<String> command = new ArrayList<>(List.of(curl.toString(), "-q"));
+        command.addAll(protocol);
+        command.addAll(List.of("--noproxy", "*", "-sS", "--max-time", "30", "-D", heads.toString(),
+                "-o", body.toString()));
         command.addAll(List.of(args));
         command.add(url);
         Process process = new ProcessBuilder(command)

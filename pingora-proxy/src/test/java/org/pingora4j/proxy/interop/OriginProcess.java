@@ -67,7 +67,8 @@ final class OriginProcess implements AutoCloseable {
         throw last;
     }
 
-    private static int freePort() throws IOException {
+    /** Returns a loopback port that was free a moment ago (a server binding it may still lose a race). */
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
