@@ -10,7 +10,7 @@ are well formed); every other scenario writes its frames by hand with struct, si
 send them, and reads the server's frames with a tolerant reader (struct + hpack).
 
 Prints one JSON line: what the server did.
-  responses: {stream id: {status, headers, body_len, ended}}   rst: {stream id: error code name}
+  responses: {stream id: {status, headers, body_len, ended, trailers if any}}   rst: {stream id: error code name}
   goaway: {code, last_stream_id, debug} or null    closed: the server closed the connection
   settings_acks, ping_acks: acknowledgements received    send_error: a write failed (e.g. reset)
 Exits 0 whenever it could report, 2 on a usage error, 3 if it could not connect.
@@ -31,6 +31,7 @@ import h2.events
 import h2.exceptions
 import hpack
 
+DEFAULT_PATH = "/small.txt"
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 DATA, HEADERS, PRIORITY, RST_STREAM, SETTINGS, PUSH_PROMISE, PING, GOAWAY, WINDOW_UPDATE, CONTINUATION = range(10)
 END_STREAM, ACK, END_HEADERS, PADDED, PRIORITY_FLAG = 0x1, 0x1, 0x4, 0x8, 0x20
@@ -237,12 +238,15 @@ class Raw:
 
     def on_headers(self, stream_id, fields):
         response = self.response(stream_id)
+        # A block without :status after the final response head is the trailers.
+        final = response["status"] is not None and response["status"] >= 200
+        target = response.setdefault("trailers", []) if final else response["headers"]
         for name, value in fields:
             name, value = name.decode("latin-1"), value.decode("latin-1")
-            if name == ":status" and response["status"] is None:
+            if name == ":status" and not final:
                 response["status"] = int(value)
             else:
-                response["headers"].append([name, value])
+                target.append([name, value])
         if self.header_end_stream:
             response["ended"] = True
 
@@ -331,6 +335,8 @@ def h2_gets(args, count):
                         response["status"] = int(value)
                     else:
                         response["headers"].append([name, value])
+            elif isinstance(event, h2.events.TrailersReceived):
+                response["trailers"] = [[name, value] for name, value in event.headers]
             elif isinstance(event, h2.events.DataReceived):
                 response["body_len"] += len(event.data)
                 conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
@@ -466,7 +472,21 @@ def fields(method="GET", extra=(), drop=(), before=()):
     return build
 
 
+def scenario_grpc_unary(args):
+    """One gRPC unary call by hand (--path is the method, --message the request): shows on the wire whether
+    the answer came as headers, messages and trailers, or trailers-only (grpc-status in the only block)."""
+    raw = Raw(args)
+    message = args.message.encode("utf-8")
+    path = args.path if args.path != DEFAULT_PATH else "/test.Echo/Unary"
+    raw.headers(1, raw.request_fields(method="POST", path=path) + [("content-type", "application/grpc"),
+                                                                   ("te", "trailers")], end_stream=False)
+    raw.send(frame(DATA, END_STREAM, 1, struct.pack(">BI", 0, len(message)) + message))
+    raw.read_until(lambda: raw.finished(1) or raw.over())
+    return raw
+
+
 SCENARIOS = {
+    "grpc-unary": scenario_grpc_unary,
     "get": scenario_get,
     "multi-get": scenario_multi_get,
     "rapid-reset": scenario_rapid_reset,
@@ -503,7 +523,8 @@ def main():
     parser.add_argument("--tls", action="store_true", help="TLS with ALPN h2, certificate not verified")
     parser.add_argument("--sni", help="server name to send in TLS (default: none)")
     parser.add_argument("--authority", help=":authority (default host:port)")
-    parser.add_argument("--path", default="/small.txt", help="path the requests ask for (default /small.txt)")
+    parser.add_argument("--path", default=DEFAULT_PATH, help="path the requests ask for (default /small.txt)")
+    parser.add_argument("--message", default="hello", help="grpc-unary: the request message (default hello)")
     parser.add_argument("--count", type=int, default=1000, help="frames or streams in a flood (default 1000)")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the server (default 5)")
     args = parser.parse_args()

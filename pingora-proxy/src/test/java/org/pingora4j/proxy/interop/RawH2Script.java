@@ -43,6 +43,36 @@ final class RawH2Script {
             return response == null ? 0 : ((Number) response.get("body_len")).longValue();
         }
 
+        /** The value of the first response header field {@code name} on {@code stream} (the head, not the trailers), or null. */
+        String header(int stream, String name) {
+            return field(stream, "headers", name);
+        }
+
+        /** The value of trailer field {@code name} on {@code stream}, or null. */
+        String trailer(int stream, String name) {
+            return field(stream, "trailers", name);
+        }
+
+        /** Whether a trailers block (a HEADERS block after the final head) arrived on {@code stream}. */
+        boolean hasTrailers(int stream) {
+            Map<String, Object> response = response(stream);
+            return response != null && response.containsKey("trailers");
+        }
+
+        @SuppressWarnings("unchecked")
+        private String field(int stream, String block, String name) {
+            Map<String, Object> response = response(stream);
+            List<List<String>> fields = response == null ? null : (List<List<String>>) response.get(block);
+            if (fields != null) {
+                for (List<String> field : fields) {
+                    if (field.get(0).equals(name)) {
+                        return field.get(1);
+                    }
+                }
+            }
+            return null;
+        }
+
         /** The RST_STREAM error code name the server sent on {@code stream}, or null. */
         @SuppressWarnings("unchecked")
         String rst(int stream) {

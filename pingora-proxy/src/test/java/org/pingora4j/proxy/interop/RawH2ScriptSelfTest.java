@@ -10,13 +10,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pingora4j.proxy.grpc.GrpcOrigin;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The raw HTTP/2 script ({@link RawH2Script}) against nghttpd directly, no proxy: a GET over h2c and
- * TLS, a few hostile scenarios whose outcome nghttpd (nghttp2 1.52) fixes, and every scenario once
- * with a small count, to show that each runs and reports.
+ * TLS, a few hostile scenarios whose outcome nghttpd (nghttp2 1.52) fixes, a hand-made gRPC call to
+ * {@link GrpcOrigin} (trailers, or trailers-only on the wire), and every scenario once with a small
+ * count, to show that each runs and reports.
  */
 final class RawH2ScriptSelfTest {
 
@@ -72,8 +74,27 @@ final class RawH2ScriptSelfTest {
         assertEquals("STREAM_CLOSED", RawH2Script.run("stream-reuse", "127.0.0.1", h2c.port()).goaway());
     }
 
+    @Test
+    void grpcAnswersOnTheWireWithTrailersOrTrailersOnly() throws Exception {
+        try (GrpcOrigin grpc = GrpcOrigin.plaintext()) {
+            RawH2Script.Result ok = RawH2Script.run("grpc-unary", "127.0.0.1", grpc.port(), "--message", "hello");
+            assertEquals(200, ok.status(1), ok.toString());
+            assertEquals(5 + 5, ok.bodyLength(1));
+            assertNull(ok.header(1, "grpc-status"));
+            assertEquals("0", ok.trailer(1, "grpc-status"));
+
+            RawH2Script.Result failed = RawH2Script.run("grpc-unary", "127.0.0.1", grpc.port(),
+                    "--message", "fail:NOT_FOUND:gone");
+            assertEquals(200, failed.status(1), failed.toString());
+            assertEquals("5", failed.header(1, "grpc-status"));
+            assertEquals("gone", failed.header(1, "grpc-message"));
+            assertFalse(failed.hasTrailers(1), "trailers-only: grpc-status in the one and only block");
+            assertEquals(0, failed.bodyLength(1));
+        }
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"multi-get", "rapid-reset", "continuation-flood", "settings-flood", "ping-flood",
+    @ValueSource(strings = {"grpc-unary", "multi-get", "rapid-reset", "continuation-flood", "settings-flood", "ping-flood",
         "empty-data-flood", "zero-window", "stream-reuse", "stream-regression", "duplicate-path", "unknown-pseudo",
         "pseudo-after-regular", "missing-method", "uppercase-header", "connection-header", "te-not-trailers",
         "cr-in-value", "lf-in-value", "crlf-in-value", "nul-in-value", "content-length-short",
