@@ -47,7 +47,7 @@ final class ClientBody {
         long pendingBytes();
     }
 
-    private final DownstreamConnection<?> downstream;
+    private final Downstream downstream;
     private final HttpRequest request;
     /** Parts smaller than this are gathered into one write per read. */
     static final int SMALL_PART = 1024;
@@ -62,7 +62,7 @@ final class ClientBody {
     private boolean continueSent;
     private boolean released;
 
-    ClientBody(DownstreamConnection<?> downstream, HttpRequest request, boolean hasBody) {
+    ClientBody(Downstream downstream, HttpRequest request, boolean hasBody) {
         this.downstream = downstream;
         this.request = request;
         this.done = !hasBody;

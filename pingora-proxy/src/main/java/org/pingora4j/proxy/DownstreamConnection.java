@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * the channel's event loop.
  */
 final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
-        implements ClientTimeouts.Expiry, ClientBufferBudget.Holder {
+        implements Downstream, ClientConnection, ClientTimeouts.Expiry, ClientBufferBudget.Holder {
 
     private static final Logger logger = LoggerFactory.getLogger(DownstreamConnection.class);
 
@@ -76,19 +76,28 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
         this.decoder = decoder;
     }
 
-    boolean tls() {
+    @Override
+    public String protocol() {
+        return "HTTP/1.1";
+    }
+
+    @Override
+    public boolean tls() {
         return tls;
     }
 
-    Channel channel() {
+    @Override
+    public Channel channel() {
         return channel;
     }
 
-    int requests() {
+    @Override
+    public int requests() {
         return requests;
     }
 
-    boolean isClosed() {
+    @Override
+    public boolean isClosed() {
         return closed;
     }
 
@@ -238,7 +247,8 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
      * Starts (or resumes) handing the current request's body parts to {@code reader} as they are
      * read, for as long as it {@linkplain ClientBody#wantsPart() wants them}; null stops it.
      */
-    void readBody(ClientBody reader) {
+    @Override
+    public void readBody(ClientBody reader) {
         assert loop.inEventLoop();
         bodyReader = reader;
         if (reader == null) {
@@ -261,7 +271,8 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
     }
 
     /** The current request's body now holds {@code bytes} (its retry copy, what waits upstream). */
-    void requestBodyHolds(long bytes) {
+    @Override
+    public void requestBodyHolds(long bytes) {
         bodyBytes = bytes;
         accountHeld();
     }
@@ -463,20 +474,23 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
      * socket. The write timer is armed once, not per write: when it fires, the bytes still waiting
      * in the channel say whether the client read anything meanwhile.
      */
-    ChannelFuture write(HttpObject message) {
+    @Override
+    public ChannelFuture write(HttpObject message) {
         ChannelFuture written = channel.writeAndFlush(message);
         wrote();
         return written;
     }
 
     /** Sends what {@link #writeWithoutFlush} left in the channel. */
-    void flush() {
+    @Override
+    public void flush() {
         channel.flush();
         wrote();
     }
 
     /** Writes {@code message} without flushing: the next {@link #write} or {@link #flush} sends it. */
-    void writeWithoutFlush(HttpObject message) {
+    @Override
+    public void writeWithoutFlush(HttpObject message) {
         channel.write(message, channel.voidPromise());
         wrote();
     }
@@ -492,7 +506,8 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
     }
 
     /** Closes the connection if no request is being served (graceful shutdown). On the loop. */
-    void closeIfIdle() {
+    @Override
+    public void closeIfIdle() {
         if (current == null && !closed) {
             channel.close();
         }
@@ -502,7 +517,8 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
      * Closes the connection, e.g. when a response cannot be completed. What was written goes out
      * first: a client that got a head and part of a body knows the response was cut short.
      */
-    void close() {
+    @Override
+    public void close() {
         channel.flush();
         channel.close();
     }
@@ -513,7 +529,8 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
      * bytes, within the drain timeout, as pingora drains before reusing a client connection);
      * otherwise, or if the body is longer, it is closed.
      */
-    void requestFinished(boolean keepAlive, boolean bodyDone, long drainLimit) {
+    @Override
+    public void requestFinished(boolean keepAlive, boolean bodyDone, long drainLimit) {
         assert loop.inEventLoop();
         current = null;
         bodyReader = null;

@@ -25,7 +25,7 @@ import org.pingora4j.core.protocols.http.ResponseHeader;
  */
 final class DownstreamResponse {
 
-    private final DownstreamConnection<?> downstream;
+    private final Downstream downstream;
     private final HttpRequest request;
     private final boolean head;
     private boolean keepAlive;
@@ -35,7 +35,7 @@ final class DownstreamResponse {
     private boolean noBody;
     private CompletableFuture<Void> own;
 
-    DownstreamResponse(DownstreamConnection<?> downstream, HttpRequest request, boolean keepAlive) {
+    DownstreamResponse(Downstream downstream, HttpRequest request, boolean keepAlive) {
         this.downstream = downstream;
         this.request = request;
         this.head = HttpMethod.HEAD.equals(request.method());

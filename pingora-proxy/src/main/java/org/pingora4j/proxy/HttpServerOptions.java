@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How the proxy treats its downstream (client) HTTP/1.1 connections. Mirrors pingora's
+ * How the proxy treats its downstream (client) connections, HTTP/1.1 and HTTP/2. Mirrors pingora's
  * {@code HttpServerOptions} plus the limits pingora hard-codes. Immutable; see {@link #builder()}.
  */
 public final class HttpServerOptions {
@@ -24,6 +24,10 @@ public final class HttpServerOptions {
     private final boolean dropIncomingXForwardedFor;
     private final String via;
     private final long maxBufferedBytes;
+    private final boolean h2;
+    private final boolean h2c;
+    private final int h2MaxConcurrentStreams;
+    private final int h2StreamWindow;
 
     private HttpServerOptions(Builder b) {
         keepaliveTimeout = b.keepaliveTimeout;
@@ -37,6 +41,10 @@ public final class HttpServerOptions {
         xForwardedFor = b.xForwardedFor;
         dropIncomingXForwardedFor = b.dropIncomingXForwardedFor;
         via = b.via;
+        h2 = b.h2;
+        h2c = b.h2c;
+        h2MaxConcurrentStreams = b.h2MaxConcurrentStreams;
+        h2StreamWindow = b.h2StreamWindow;
         maxBufferedBytes = b.maxBufferedBytes != 0 ? b.maxBufferedBytes : defaultMaxBufferedBytes();
     }
 
@@ -151,6 +159,40 @@ public final class HttpServerOptions {
         return maxBufferedBytes;
     }
 
+    /**
+     * Returns whether TLS listeners offer HTTP/2 through ALPN ({@code h2, http/1.1}; default true).
+     * Pingora's {@code HttpServerOptions.h2c} and its TLS settings' {@code enable_h2}.
+     */
+    public boolean h2() {
+        return h2;
+    }
+
+    /**
+     * Returns whether plain listeners accept HTTP/2 with prior knowledge (h2c, RFC 9113 §3.3),
+     * told apart from HTTP/1.1 by the connection preface, so that both share a port (default false,
+     * as pingora's {@code h2c}).
+     */
+    public boolean h2c() {
+        return h2c;
+    }
+
+    /**
+     * Returns how many streams an HTTP/2 client may have open at once on one connection
+     * ({@code SETTINGS_MAX_CONCURRENT_STREAMS}, default 100, as RFC 9113 recommends at least).
+     * With the stream window it bounds what one connection can make the proxy hold.
+     */
+    public int h2MaxConcurrentStreams() {
+        return h2MaxConcurrentStreams;
+    }
+
+    /**
+     * Returns the flow-control window the proxy gives each HTTP/2 client stream, in bytes (default
+     * 65,535, the protocol's): how much of a request body may arrive before the upstream takes it.
+     */
+    public int h2StreamWindow() {
+        return h2StreamWindow;
+    }
+
     /** Builds {@link HttpServerOptions}. */
     public static final class Builder {
         private Duration keepaliveTimeout = Duration.ofSeconds(60);
@@ -165,6 +207,10 @@ public final class HttpServerOptions {
         private boolean dropIncomingXForwardedFor;
         private String via;
         private long maxBufferedBytes;
+        private boolean h2 = true;
+        private boolean h2c;
+        private int h2MaxConcurrentStreams = 100;
+        private int h2StreamWindow = 65_535;
 
         private Builder() {
         }
@@ -271,6 +317,36 @@ public final class HttpServerOptions {
                 throw new IllegalArgumentException("via: \"" + pseudonym + "\" (expected: a token of visible ASCII)");
             }
             via = pseudonym;
+            return this;
+        }
+
+        /** Sets whether TLS listeners offer HTTP/2 (ALPN {@code h2}); default true. */
+        public Builder h2(boolean enabled) {
+            h2 = enabled;
+            return this;
+        }
+
+        /** Sets whether plain listeners accept HTTP/2 with prior knowledge beside HTTP/1.1; default false. */
+        public Builder h2c(boolean enabled) {
+            h2c = enabled;
+            return this;
+        }
+
+        /** Sets the HTTP/2 streams a client may have open at once per connection (1 to 10,000). */
+        public Builder h2MaxConcurrentStreams(int streams) {
+            if (streams < 1 || streams > 10_000) {
+                throw new IllegalArgumentException("h2MaxConcurrentStreams: " + streams + " (expected: 1 to 10000)");
+            }
+            h2MaxConcurrentStreams = streams;
+            return this;
+        }
+
+        /** Sets the HTTP/2 flow-control window of each client stream in bytes (65,535 to 16 MiB). */
+        public Builder h2StreamWindow(int bytes) {
+            if (bytes < 65_535 || bytes > (16 << 20)) {
+                throw new IllegalArgumentException("h2StreamWindow: " + bytes + " (expected: 65535 to 16777216)");
+            }
+            h2StreamWindow = bytes;
             return this;
         }
 

@@ -2,6 +2,8 @@ package org.pingora4j.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
@@ -56,13 +58,15 @@ final class ProxyRequest<C> {
     private static final long DRAIN_LIMIT = 64 * 1024;
 
     private final ProxyService<C> service;
-    private final DownstreamConnection<C> downstream;
+    private final Downstream downstream;
     private final ProxyHttp<C> proxy;
     private final HttpConnector connector;
     private final EventLoop loop;
     private final HttpRequest request;
     private final Session session;
     private final boolean requestHasBody;
+    /** The client said {@code TE: trailers}: kept for an HTTP/2 upstream. */
+    private final boolean clientAcceptsTrailers;
     private final boolean head;
     private final ClientBody body;
 
@@ -81,7 +85,7 @@ final class ProxyRequest<C> {
     private boolean finished;
     private boolean shed;
 
-    ProxyRequest(ProxyService<C> service, DownstreamConnection<C> downstream, HttpRequest request) {
+    ProxyRequest(ProxyService<C> service, Downstream downstream, HttpRequest request) {
         this.service = service;
         this.downstream = downstream;
         this.proxy = service.proxy();
@@ -90,6 +94,7 @@ final class ProxyRequest<C> {
         this.request = request;
         this.head = HttpMethod.HEAD.equals(request.method());
         this.requestHasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        this.clientAcceptsTrailers = request.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
         this.session = new Session(this, new RequestHeader(request), downstream);
         this.body = new ClientBody(downstream, request, requestHasBody);
         HttpServerOptions options = service.serverOptions();
@@ -243,6 +248,11 @@ final class ProxyRequest<C> {
             return;
         }
         RequestHeader upstreamRequest = Framing.upstreamRequest(request, service.serverOptions(), clientAddress(), peer);
+        if ("HTTP/2".equals(got.protocol()) && clientAcceptsTrailers) {
+            // TE is hop-by-hop, but "trailers" is the one value HTTP/2 carries (RFC 9113 §8.2.2),
+            // and gRPC requires it end to end.
+            upstreamRequest.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+        }
         phase = "upstream_request_filter";
         onAttempt(id, PhaseResults.call(() -> proxy.upstreamRequestFilter(session, upstreamRequest, ctx)),
                 "upstream_request_filter", v -> {
@@ -291,7 +301,7 @@ final class ProxyRequest<C> {
         return peer;
     }
 
-    DownstreamConnection<C> downstream() {
+    Downstream downstream() {
         return downstream;
     }
 

@@ -9,6 +9,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.resolver.AddressResolverGroup;
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -51,7 +52,7 @@ public final class ProxyService<C> extends ListeningService {
     private final HttpServerOptions serverOptions;
     private final ConnectorOptions connectorOptions;
     private final AddressResolverGroup<InetSocketAddress> resolver;
-    private final Set<DownstreamConnection<C>> clients = ConcurrentHashMap.newKeySet();
+    private final Set<ClientConnection> clients = ConcurrentHashMap.newKeySet();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private final FailureLog failures = new FailureLog();
@@ -195,6 +196,19 @@ public final class ProxyService<C> extends ListeningService {
         // a client that floods its connection gets its turn like the others, not the loop, and one
         // turn of the loop over a thousand such clients reads 16 MiB, not a gigabyte.
         channel.config().setRecvByteBufAllocator(CLIENT_READS);
+        if (tls ? serverOptions.h2() : serverOptions.h2c()) {
+            channel.pipeline().addLast("pingora-protocol", new ProtocolSwitch(this::install, tls));
+        } else {
+            install(channel, tls, false);
+        }
+    }
+
+    /** Installs the handlers of the connection's protocol, HTTP/1.1 or HTTP/2. */
+    private void install(Channel channel, boolean tls, boolean h2) {
+        if (h2) {
+            Http2ServerPipeline.install(channel, this, tls);
+            return;
+        }
         RequestDecoder decoder = new RequestDecoder(serverOptions);
         DownstreamConnection<C> connection = new DownstreamConnection<>(this, tls, decoder);
         channel.pipeline()
@@ -203,11 +217,17 @@ public final class ProxyService<C> extends ListeningService {
                 .addLast("pingora-proxy", connection);
     }
 
+    /** TLS listeners offer HTTP/2 through ALPN unless {@link HttpServerOptions#h2()} is off. */
+    @Override
+    protected List<String> tlsApplicationProtocols() {
+        return serverOptions.h2() ? List.of("h2", "http/1.1") : List.of("http/1.1");
+    }
+
     @Override
     public CompletionStage<Void> stopAccepting() {
         stopping = true;
         CompletionStage<Void> listenersClosed = super.stopAccepting();
-        for (DownstreamConnection<C> client : clients) {
+        for (ClientConnection client : clients) {
             Channel channel = client.channel();
             try {
                 channel.eventLoop().execute(client::closeIfIdle);
@@ -235,11 +255,11 @@ public final class ProxyService<C> extends ListeningService {
         drained.complete(null);
     }
 
-    void connectionOpened(DownstreamConnection<C> client) {
+    void connectionOpened(ClientConnection client) {
         clients.add(client);
     }
 
-    void connectionClosed(DownstreamConnection<C> client) {
+    void connectionClosed(ClientConnection client) {
         clients.remove(client);
     }
 

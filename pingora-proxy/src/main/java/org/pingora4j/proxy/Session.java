@@ -25,7 +25,7 @@ public final class Session {
 
     private final ProxyRequest<?> request;
     private final RequestHeader requestHeader;
-    private final DownstreamConnection<?> downstream;
+    private final Downstream downstream;
     private final int downstreamRequestNumber;
     private Digest upstreamDigest;
     private String upstreamProtocol;
@@ -33,7 +33,7 @@ public final class Session {
     private int errorStatus;
     private boolean retryNonIdempotent;
 
-    Session(ProxyRequest<?> request, RequestHeader requestHeader, DownstreamConnection<?> downstream) {
+    Session(ProxyRequest<?> request, RequestHeader requestHeader, Downstream downstream) {
         this.request = request;
         this.requestHeader = requestHeader;
         this.downstream = downstream;
@@ -52,6 +52,14 @@ public final class Session {
      */
     public Digest upstreamDigest() {
         return upstreamDigest;
+    }
+
+    /**
+     * Returns the protocol the client's request came over: {@code "HTTP/1.1"} or {@code "HTTP/2"}.
+     * Every phase runs the same for both; this is for logs and for logic that must tell them apart.
+     */
+    public String downstreamProtocol() {
+        return downstream.protocol();
     }
 
     /**

@@ -193,8 +193,10 @@ final class SessionExchange implements UpstreamExchange, ClientSession.ResponseL
         session.pauseResponse();
         onRequest(() -> {
             events.responseBody(content, last);
-            events.responseReadComplete();
             if (!last) {
+                // The last part's own write flushes it; flushing here would send a held head
+                // alone, and split a gRPC trailers-only answer into HEADERS and an empty DATA.
+                events.responseReadComplete();
                 resumeUnlessHeld();
             }
         }, content);

@@ -180,7 +180,7 @@ final class UpstreamTry<C> implements UpstreamExchange.Events {
     }
 
     private void writeBody(ByteBuf data, boolean last, HttpHeaders trailers) {
-        DownstreamConnection<C> downstream = request.downstream();
+        Downstream downstream = request.downstream();
         ChannelFuture write;
         try {
             write = request.response().writeBody(data, last, trailers);

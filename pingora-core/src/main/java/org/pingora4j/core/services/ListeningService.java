@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -82,12 +83,27 @@ public abstract class ListeningService implements Service {
         HostPort hostPort = HostPort.parse(address, 0);
         SslContext tls;
         try {
-            tls = SslContextBuilder.forServer(new File(certPath), new File(keyPath)).build();
+            SslContextBuilder builder = SslContextBuilder.forServer(new File(certPath), new File(keyPath));
+            List<String> protocols = tlsApplicationProtocols();
+            if (!protocols.isEmpty()) {
+                builder.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols));
+            }
+            tls = builder.build();
         } catch (SSLException | IllegalArgumentException e) {
             throw PingoraException.internal(ErrorType.CONFIG_ERROR,
                     "cannot use certificate " + certPath + " and key " + keyPath + " for " + address, e);
         }
         addEndpoint(new Endpoint(hostPort, tls));
+    }
+
+    /**
+     * Returns the protocols TLS listeners offer through ALPN, most preferred first; empty (the
+     * default) for no ALPN. Read when {@link #addTls} is called.
+     */
+    protected List<String> tlsApplicationProtocols() {
+        return List.of();
     }
 
     private synchronized void addEndpoint(Endpoint endpoint) {
