@@ -32,6 +32,7 @@ final class Http2ServerPipeline {
                 .addLast("pingora-h2-codec", Http2FrameCodecBuilder.forServer()
                         .initialSettings(settings)
                         .validateHeaders(true)
+                        .validateRequiredPseudoHeaders(true)
                         .gracefulShutdownTimeoutMillis(options.drainTimeout().toMillis())
                         .build())
                 .addLast("pingora-h2-multiplex", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {

@@ -80,6 +80,8 @@ public final class H2TestOrigin implements AutoCloseable {
     private static final io.netty.util.AttributeKey<AtomicInteger> OPEN = io.netty.util.AttributeKey.valueOf("h2-open-streams");
     private final Queue<Runnable> held = new ConcurrentLinkedQueue<>();
     public final Queue<String> paths = new ConcurrentLinkedQueue<>();
+    /** Every whole request received: "METHOD uri bodyLength name=value;..." (header names lower-cased). */
+    public final Queue<String> received = new ConcurrentLinkedQueue<>();
 
     private H2TestOrigin(SslContext tls, int maxStreams) throws InterruptedException {
         this.maxStreams = maxStreams;
@@ -192,6 +194,9 @@ public final class H2TestOrigin implements AutoCloseable {
             QueryStringDecoder uri = new QueryStringDecoder(request.uri());
             String path = uri.path();
             paths.add(path);
+            StringBuilder seen = new StringBuilder(request.method() + " " + request.uri() + " " + request.content().readableBytes() + " ");
+            request.headers().forEach(h -> seen.append(h.getKey().toLowerCase(java.util.Locale.ROOT)).append('=').append(h.getValue()).append(';'));
+            received.add(seen.toString());
             Channel ch = ctx.channel();
             if (path.startsWith("/size/")) {
                 int n = Integer.parseInt(path.substring(6));

@@ -40,6 +40,7 @@ final class Http2Pipeline {
         Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
                 .initialSettings(settings)
                 .validateHeaders(true)
+                .validateRequiredPseudoHeaders(true)
                 .build();
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast(CODEC, codec);
