@@ -56,9 +56,13 @@ final class Bodies {
         return bytes;
     }
 
-    /** Writes {@code small.txt} (2 KiB) and {@code big.txt} (1 MiB, {@link #letters}(1)) into {@code root}, as {@link NginxOrigin} serves them. */
+    /**
+     * Writes {@code small.txt} (2 KiB) and {@code big.txt} (1 MiB, {@link #letters}(1)) into {@code root},
+     * as {@link NginxOrigin} serves them, and {@code empty.txt} (0 bytes).
+     */
     static Path writeFiles(Path root) throws IOException {
         Files.createDirectories(root);
+        Files.write(root.resolve("empty.txt"), new byte[0]);
         Files.writeString(root.resolve("small.txt"), PAD.repeat(2).substring(0, 2048), StandardCharsets.US_ASCII);
         Files.write(root.resolve("big.txt"), letters(1));
         return root;

@@ -150,4 +150,24 @@ final class H2OriginsSelfTest {
         assertTrue(log.stream().anyMatch(line -> line.startsWith("HTTP/2.0 ") && line.endsWith(" GET /small.txt 200")),
                 "access log: " + log);
     }
+
+    @Test
+    void nginxAnswersEmptyBodies() throws Exception {
+        Curl.Result noContent = overTls.run(nginxTls.url() + "/empty", "-w", "%{http_version}");
+        assertEquals("2", noContent.stdout());
+        assertEquals(204, noContent.last().status());
+        assertEquals(0, noContent.body().length);
+        assertArrayEquals(new byte[0], fetch(priorKnowledge, nginxH2c.url() + "/empty.txt"));
+        assertArrayEquals(new byte[0], fetch(overTls, nghttpdTls.url() + "/empty.txt"));
+    }
+
+    @Test
+    void nginxTlsHttp1PortOffersOnlyHttp11() throws Exception {
+        // curl --http2 offers h2 and http/1.1 in ALPN: the port without http2 picks http/1.1.
+        Curl.Result result = overTls.run("https://127.0.0.1:" + nginxTls.tlsHttp1Port() + "/small.txt",
+                "-w", "%{http_version}");
+        assertEquals("1.1", result.stdout());
+        assertEquals(200, result.last().status());
+        assertArrayEquals(small(), result.body());
+    }
 }

@@ -14,9 +14,13 @@ import java.util.Map;
  * 1.25.1) speaking HTTP/2 on a loopback port, configured entirely under a test directory: either
  * TLS (ALPN h2 or http/1.1, the test PKI's server certificate, {@link #startTls}) or cleartext h2c
  * with prior knowledge only ({@link #startH2c}). A second loopback port, {@link #http1Port()},
- * serves the same locations over plain HTTP/1.1 (and the status query). Locations:
+ * serves the same locations over plain HTTP/1.1 (and the status query). With TLS, a third one,
+ * {@link #tlsHttp1Port()}, serves them over TLS without {@code http2}: its ALPN offers only
+ * {@code http/1.1}, an HTTP/1.1-only TLS origin. Locations:
  * <ul>
- *   <li>{@code /small.txt} (2 KiB) and {@code /big.txt} (1 MiB): static files, as {@link NginxOrigin}'s</li>
+ *   <li>{@code /small.txt} (2 KiB), {@code /big.txt} (1 MiB) and {@code /empty.txt} (0 B): static files
+ *       ({@link Bodies#writeFiles})</li>
+ *   <li>{@code /empty}: 204 No Content</li>
  *   <li>{@code /echo}: a text/plain list of {@code name=value} lines describing the request as nginx
  *       saw it (see {@link #echo}), e.g. {@code protocol=HTTP/2.0}, {@code cookie=a=1; b=2}</li>
  *   <li>{@code /upload/<name>}: WebDAV PUT into {@link #uploads}, to check uploaded bytes exactly</li>
@@ -39,14 +43,16 @@ final class NginxH2Origin implements AutoCloseable {
     final TlsFiles tls;
     final OriginProcess process;
     private final int http1Port;
+    private final int tlsHttp1Port;
 
-    private NginxH2Origin(Path dir, TlsFiles tls, OriginProcess process, int http1Port) {
+    private NginxH2Origin(Path dir, TlsFiles tls, OriginProcess process, int http1Port, int tlsHttp1Port) {
         this.dir = dir;
         this.root = dir.resolve("www");
         this.uploads = dir.resolve("up");
         this.tls = tls;
         this.process = process;
         this.http1Port = http1Port;
+        this.tlsHttp1Port = tlsHttp1Port;
     }
 
     /** Starts nginx with an h2-over-TLS listener (ALPN h2, http/1.1 too) under {@code dir}. */
@@ -64,28 +70,29 @@ final class NginxH2Origin implements AutoCloseable {
         Bodies.writeFiles(dir.resolve("www"));
         Files.createDirectories(dir.resolve("up"));
         TlsFiles tls = useTls ? TlsFiles.write(dir) : null;
-        int[] http1 = new int[1];
+        int[] http1 = new int[2];
         OriginProcess process = OriginProcess.start(useTls ? "nginx-h2-tls" : "nginx-h2c", dir, port -> {
             Path conf = dir.resolve("nginx.conf");
             try {
                 http1[0] = OriginProcess.freePort();
-                Files.writeString(conf, config(dir, port, http1[0], tls), StandardCharsets.US_ASCII);
+                http1[1] = tls == null ? -1 : OriginProcess.freePort();
+                Files.writeString(conf, config(dir, port, http1[0], http1[1], tls), StandardCharsets.US_ASCII);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
             return List.of(nginx.toString(), "-p", dir + "/", "-c", conf.toString(),
                     "-e", dir.resolve("error.log").toString());
         });
-        return new NginxH2Origin(dir, tls, process, http1[0]);
+        return new NginxH2Origin(dir, tls, process, http1[0], http1[1]);
     }
 
-    private static String config(Path dir, int port, int http1Port, TlsFiles tls) {
+    private static String config(Path dir, int port, int http1Port, int tlsHttp1Port, TlsFiles tls) {
         // As in NginxOrigin: as root, nginx would drop to nobody, who cannot write under a root-owned temp dir.
         String user = "root".equals(System.getProperty("user.name")) ? "user root;\n" : "";
         String listen = tls == null
                 ? "listen 127.0.0.1:%d http2;".formatted(port)
-                : "listen 127.0.0.1:%d ssl http2;\n    ssl_certificate %s;\n    ssl_certificate_key %s;"
-                        .formatted(port, tls.cert(), tls.key());
+                : ("listen 127.0.0.1:%d ssl http2;\n    listen 127.0.0.1:%d ssl;\n    ssl_certificate %s;\n"
+                        + "    ssl_certificate_key %s;").formatted(port, tlsHttp1Port, tls.cert(), tls.key());
         String echo = String.join("\\n", ECHO) + "\\n";
         return user + """
                 daemon off;
@@ -109,6 +116,7 @@ final class NginxH2Origin implements AutoCloseable {
                     listen 127.0.0.1:%3$d;
                     root %1$s/www;
                     location = /status { stub_status; }
+                    location = /empty { return 204; }
                     location = /echo { return 200 "%4$s"; }
                     location /upload/ { alias %1$s/up/; dav_methods PUT; create_full_put_path on; }
                   }
@@ -124,6 +132,14 @@ final class NginxH2Origin implements AutoCloseable {
     /** The plain HTTP/1.1 port of the same server. */
     int http1Port() {
         return http1Port;
+    }
+
+    /** The TLS port without {@code http2} (ALPN {@code http/1.1} only); only with {@link #startTls}. */
+    int tlsHttp1Port() {
+        if (tls == null) {
+            throw new IllegalStateException("no TLS listener: started with startH2c");
+        }
+        return tlsHttp1Port;
     }
 
     boolean isTls() {
@@ -147,9 +163,19 @@ final class NginxH2Origin implements AutoCloseable {
 
     /** Returns the number of connections nginx accepted so far, from stub_status over HTTP/1.1 (this query's included). */
     long acceptedConnections() throws IOException {
+        String[] lines = status();
+        return Long.parseLong(lines[2].trim().split("\\s+")[0]);
+    }
+
+    /** Returns the number of client connections open at nginx now, from stub_status (this query's included). */
+    long activeConnections() throws IOException {
+        // "Active connections: 1 "
+        return Long.parseLong(status()[0].substring("Active connections:".length()).trim());
+    }
+
+    private String[] status() throws IOException {
         try (RawHttp http = new RawHttp(http1Port)) {
-            String[] lines = http.exchange("GET", "/status", null).text().split("\n");
-            return Long.parseLong(lines[2].trim().split("\\s+")[0]);
+            return http.exchange("GET", "/status", null).text().split("\n");
         }
     }
 
