@@ -170,4 +170,19 @@ final class H2OriginsSelfTest {
         assertEquals(200, result.last().status());
         assertArrayEquals(small(), result.body());
     }
+
+    @Test
+    void nginxEchoReadCountsTheWholeBody() throws Exception {
+        Curl.Result result = priorKnowledge.run(nginxH2c.url() + "/echo-read", "--data-binary", "@" + upload,
+                "-w", "%{http_version}");
+        assertEquals("2", result.stdout());
+        assertEquals(200, result.last().status());
+        assertEquals("HTTP/2.0", result.last().header("x-seen-protocol"));
+        assertEquals("h2c", result.last().header("x-seen-http2"));
+        assertEquals("POST", result.last().header("x-seen-method"));
+        assertEquals(String.valueOf(UPLOAD.length), result.last().header("x-seen-content-length"));
+        Map<String, String> echo = NginxH2Origin.echo(new String(result.body(), StandardCharsets.US_ASCII));
+        assertEquals("POST", echo.get("method"));
+        assertEquals(String.valueOf(UPLOAD.length), echo.get("content_length"));
+    }
 }

@@ -23,6 +23,12 @@ import java.util.Map;
  *   <li>{@code /empty}: 204 No Content</li>
  *   <li>{@code /echo}: a text/plain list of {@code name=value} lines describing the request as nginx
  *       saw it (see {@link #echo}), e.g. {@code protocol=HTTP/2.0}, {@code cookie=a=1; b=2}</li>
+ *   <li>{@code /echo-read}: {@code /echo} after nginx read the whole request body (proxied to {@code /echo}
+ *       on {@link #http1Port()}): its {@code content_length} line is the number of body bytes nginx
+ *       received, and {@code x-seen-protocol}, {@code x-seen-http2}, {@code x-seen-method} and
+ *       {@code x-seen-content-length} headers say how the request itself arrived (nginx leaves out a
+ *       header whose value is empty). {@code /echo} answers at once, without reading the body; over
+ *       HTTP/2 it then resets the stream with {@code NO_ERROR} (RFC 9113 §8.1).</li>
  *   <li>{@code /upload/<name>}: WebDAV PUT into {@link #uploads}, to check uploaded bytes exactly</li>
  *   <li>{@code /status}: stub_status; {@link #acceptedConnections()} counts the connections accepted</li>
  * </ul>
@@ -118,6 +124,13 @@ final class NginxH2Origin implements AutoCloseable {
                     location = /status { stub_status; }
                     location = /empty { return 204; }
                     location = /echo { return 200 "%4$s"; }
+                    location = /echo-read {
+                      proxy_pass http://127.0.0.1:%3$d/echo;
+                      add_header x-seen-protocol $server_protocol always;
+                      add_header x-seen-http2 $http2 always;
+                      add_header x-seen-method $request_method always;
+                      add_header x-seen-content-length $content_length always;
+                    }
                     location /upload/ { alias %1$s/up/; dav_methods PUT; create_full_put_path on; }
                   }
                 }
