@@ -316,9 +316,12 @@ final class H2UpstreamInteropTest {
             Set<String> connections = connectionsLogged(origin, marker, 64);
             assertTrue(connections.size() <= 4, "nginx connections in the access log: " + connections);
             assertEquals(Set.of("HTTP/2.0"), protocolsLogged(origin, marker, 64));
+            // Multiplexed, not merely queued: nginx was serving several of them at the same time.
+            int overlap = mostAtOnce(logged(origin, marker, 64));
+            assertTrue(overlap >= 2, "requests nginx served at once: " + overlap);
             ConnectorStats stats = assertStatsSane(proxy, 64, 4);
             System.err.println("h2 interop " + target + ": 64 concurrent requests on " + accepted
-                    + " connection(s); " + stats);
+                    + " connection(s), up to " + overlap + " at once at nginx; " + stats);
         }
         awaitOriginConnectionsClosed(origin);
     }
@@ -584,7 +587,7 @@ final class H2UpstreamInteropTest {
         return stats;
     }
 
-    /** The access log lines ({@code PROTOCOL CONNECTION METHOD URI STATUS}) of the marked requests, awaited to number {@code count}. */
+    /** The access log lines ({@code PROTOCOL CONNECTION METHOD URI STATUS END DURATION}) of the marked requests, awaited to number {@code count}. */
     private static List<String[]> logged(NginxH2Origin origin, String marker, int count) {
         String token = "?m=" + marker + "-";
         List<String[]> lines = new ArrayList<>();
@@ -603,6 +606,29 @@ final class H2UpstreamInteropTest {
                     return lines.size() == count;
                 });
         return lines;
+    }
+
+    /**
+     * The most requests nginx was serving at one instant, from the access log's end times and
+     * durations (to the millisecond; intervals that merely touch do not count as overlapping).
+     */
+    private static int mostAtOnce(List<String[]> lines) {
+        List<long[]> events = new ArrayList<>();
+        for (String[] line : lines) {
+            long end = Math.round(Double.parseDouble(line[5]) * 1000);
+            long start = end - Math.round(Double.parseDouble(line[6]) * 1000);
+            events.add(new long[] {start, +1});
+            events.add(new long[] {end, -1});
+        }
+        // At equal times, ends before starts.
+        events.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+        int now = 0;
+        int most = 0;
+        for (long[] event : events) {
+            now += (int) event[1];
+            most = Math.max(most, now);
+        }
+        return most;
     }
 
     private static Set<String> connectionsLogged(NginxH2Origin origin, String marker, int count) {

@@ -32,7 +32,9 @@ import java.util.Map;
  *   <li>{@code /upload/<name>}: WebDAV PUT into {@link #uploads}, to check uploaded bytes exactly</li>
  *   <li>{@code /status}: stub_status; {@link #acceptedConnections()} counts the connections accepted</li>
  * </ul>
- * The access log has one {@code PROTOCOL CONNECTION METHOD URI STATUS} line per request, so requests
+ * The access log has one {@code PROTOCOL CONNECTION METHOD URI STATUS END DURATION} line per request
+ * ({@code END}: when it ended, in seconds since the epoch to the millisecond; {@code DURATION}: how long
+ * it took, in seconds to the millisecond, so requests that overlapped in time show), so requests
  * multiplexed on one connection share the connection number.
  */
 final class NginxH2Origin implements AutoCloseable {
@@ -108,7 +110,7 @@ final class NginxH2Origin implements AutoCloseable {
                 error_log %1$s/error.log warn;
                 events { worker_connections 1024; }
                 http {
-                  log_format h2 '$server_protocol $connection $request_method $request_uri $status';
+                  log_format h2 '$server_protocol $connection $request_method $request_uri $status $msec $request_time';
                   access_log %1$s/access.log h2;
                   client_body_temp_path %1$s/client_body;
                   proxy_temp_path %1$s/proxy;
@@ -192,7 +194,7 @@ final class NginxH2Origin implements AutoCloseable {
         }
     }
 
-    /** Returns the access log's lines: {@code PROTOCOL CONNECTION METHOD URI STATUS}. */
+    /** Returns the access log's lines: {@code PROTOCOL CONNECTION METHOD URI STATUS END DURATION}. */
     List<String> accessLog() throws IOException {
         return Files.readAllLines(dir.resolve("access.log"), StandardCharsets.ISO_8859_1);
     }
