@@ -33,6 +33,7 @@ final class DownstreamResponse {
     private boolean done;
     private long bodyLeft;
     private boolean noBody;
+    private boolean endIsFormality;
     private CompletableFuture<Void> own;
 
     DownstreamResponse(Downstream downstream, HttpRequest request, boolean keepAlive) {
@@ -135,6 +136,11 @@ final class DownstreamResponse {
      * @throws PingoraException if the body outgrew its {@code Content-Length}, or ended short of it
      */
     ChannelFuture writeBody(ByteBuf data, boolean last, HttpHeaders trailers) {
+        if (last) {
+            // An HTTP/1.1 client has a response framed by its length (or without a body) once the
+            // bytes are out: the empty end adds nothing it waits for, and it may close at once.
+            endIsFormality = !data.isReadable() && (noBody || bodyLeft == 0) && !"HTTP/2".equals(downstream.protocol());
+        }
         try {
             if (noBody && data.isReadable()) {
                 data.release(); // a response that has no body: what a filter made of it goes nowhere
@@ -162,6 +168,23 @@ final class DownstreamResponse {
         // Not flushed: the end of the upstream read that brought it flushes it with its siblings.
         downstream.writeWithoutFlush(new DefaultHttpContent(data));
         return null;
+    }
+
+    /**
+     * Whether an HTTP/1.1 client has the whole response already, with only the empty end left to
+     * write: a head out with no body to follow (a length of 0, a 204, a HEAD). Such a client may
+     * close before the proxy writes that end; its request did not fail.
+     */
+    boolean clientHasWhole() {
+        return started && (noBody || bodyLeft == 0) && !"HTTP/2".equals(downstream.protocol());
+    }
+
+    /**
+     * Whether the last piece, just written, carried nothing the client needed: a write of it that
+     * fails because the client closed after the whole response is not a failure of the request.
+     */
+    boolean endIsFormality() {
+        return endIsFormality;
     }
 
     /** The last piece of the upstream's body reached the client's socket. */

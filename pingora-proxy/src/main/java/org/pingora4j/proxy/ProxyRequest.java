@@ -371,6 +371,15 @@ final class ProxyRequest<C> {
 
     /** The client went away: no response, the upstream connection kept only if reusable. */
     void downstreamClosed() {
+        if (response.clientHasWhole() && !finished) {
+            // It closed after a response with no body left to send (its end was waiting for the
+            // upstream connection to be back in the pool): the request was served.
+            attemptId++;
+            releaseUpstream();
+            response.written();
+            finish(null);
+            return;
+        }
         failFinal(PingoraException.downstream(ErrorType.CONNECTION_CLOSED, "client closed the connection", null));
     }
 

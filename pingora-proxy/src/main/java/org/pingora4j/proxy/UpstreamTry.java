@@ -203,7 +203,7 @@ final class UpstreamTry<C> implements UpstreamExchange.Events {
             if (request.stale(id)) {
                 return;
             }
-            if (!f.isSuccess()) {
+            if (!f.isSuccess() && !request.response().endIsFormality()) {
                 request.failFinal(DownstreamResponse.clientWriteFailed(f.cause()));
             } else {
                 request.response().written();

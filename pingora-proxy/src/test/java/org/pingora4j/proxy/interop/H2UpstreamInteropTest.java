@@ -26,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -442,9 +441,6 @@ final class H2UpstreamInteropTest {
      * the reset. The same exchange to an HTTP/1.1 upstream works
      * ({@code CurlNginxInteropTest.anAnswerBeforeTheOneMibUploadEndedReachesTheClient}).
      */
-    @Disabled("PROXY BUG: an HTTP/2 origin's RST_STREAM(NO_ERROR) after its complete answer to a 1 MiB POST "
-            + "(nginx 'return', RFC 9113 §8.1) fails the exchange with H2_ERROR '(NO_ERROR)' after the head went "
-            + "out; the client gets a truncated body / connection reset")
     @ParameterizedTest(name = "{0}")
     @EnumSource(Nginx.class)
     void anAnswerBeforeTheWholeUploadSurvivesTheOriginsNoErrorReset(Nginx target) throws Exception {
@@ -478,12 +474,9 @@ final class H2UpstreamInteropTest {
      * response to the client failed" (ClosedChannelException)} (and counted as a client that left)
      * although the client got the whole response. Not specific to HTTP/2: an HTTP/1.1 upstream shows
      * it too. Measured: 60 curl GETs alternating /empty.txt and /empty gave 14, 4 and 6 such errors
-     * (TLS_H2, TLS_H2H1, H2C) and 6 with an HTTP/1.1 upstream; the main tests tolerate exactly this
-     * error on their empty answers ({@link #knownZeroLengthRace}).
+     * (TLS_H2, TLS_H2H1, H2C) and 6 with an HTTP/1.1 upstream before the fix (a client that closes
+     * with the whole response in hand ends the request as served: DownstreamResponse.clientHasWhole).
      */
-    @Disabled("PROXY BUG: a response with an empty body that the client received whole (head flushed, "
-            + "Content-Length: 0 or 204) is logged as CONNECTION_CLOSED / WRITE_ERROR when the client closes "
-            + "before the end, written only after the upstream release hop to another loop, goes out")
     @Test
     void anEmptyAnswerTheClientGotWholeIsNotLoggedAsAFailure() throws Exception {
         List<String> errors = new ArrayList<>();
@@ -545,28 +538,12 @@ final class H2UpstreamInteropTest {
         }
     }
 
-    /** Every request went to the origin over HTTP/2 and succeeded (but for {@link #knownZeroLengthRace}). */
+    /** Every request went to the origin over HTTP/2 and succeeded . */
     private static void assertAllHttp2(List<H2InteropProxy.Outcome> outcomes) {
         for (H2InteropProxy.Outcome outcome : outcomes) {
             assertEquals("HTTP/2", outcome.protocol(), "upstream protocol of " + outcome + " (all: " + outcomes + ")");
-            if (knownZeroLengthRace(outcome)) {
-                System.err.println("h2 interop: tolerated the known empty-answer logging race: " + outcome);
-            } else {
-                assertNull(outcome.error(), "error of " + outcome);
-            }
+            assertNull(outcome.error(), "error of " + outcome);
         }
-    }
-
-    /**
-     * The proxy bug {@link #anEmptyAnswerTheClientGotWholeIsNotLoggedAsAFailure} shows: an empty
-     * answer (these tests' {@code /empty}, {@code /empty.txt}, and the 201s to PUTs) that curl got
-     * whole, logged as the client's close because curl closed before the proxy wrote the end.
-     */
-    private static boolean knownZeroLengthRace(H2InteropProxy.Outcome outcome) {
-        PingoraException e = outcome.error();
-        return e != null && e.source() == ErrorSource.DOWNSTREAM
-                && (e.type() == ErrorType.CONNECTION_CLOSED || e.type() == ErrorType.WRITE_ERROR)
-                && (outcome.uri().startsWith("/empty") || outcome.uri().startsWith("/upload/"));
     }
 
     /**

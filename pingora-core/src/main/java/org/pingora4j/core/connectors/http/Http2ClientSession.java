@@ -64,6 +64,8 @@ final class Http2ClientSession extends ChannelInboundHandlerAdapter implements C
     private boolean responseStarted;
     private boolean responseDone;
     private boolean refused;
+    /** The origin said it wants no more of the request ({@code RST_STREAM(NO_ERROR)}, RFC 9113 §8.1): body parts are dropped. */
+    private boolean requestCut;
     private Http2Error resetCode;
     private PingoraException failure;
     private boolean released;
@@ -147,7 +149,7 @@ final class Http2ClientSession extends ChannelInboundHandlerAdapter implements C
     @Override
     public void sendRequestBody(ByteBuf data, boolean endOfStream, boolean flush) {
         assert eventLoop().inEventLoop();
-        if (failure != null || released || requestEnded) {
+        if (failure != null || released || requestEnded || requestCut) {
             data.release();
             return;
         }
@@ -292,6 +294,10 @@ final class Http2ClientSession extends ChannelInboundHandlerAdapter implements C
             resetCode = Http2Error.valueOf(reset.errorCode());
             if (resetCode == Http2Error.REFUSED_STREAM) {
                 refused = true;
+            } else if (resetCode == Http2Error.NO_ERROR) {
+                // A complete answer before the whole request: the response (maybe still queued in
+                // the stream, read after this event) stands; the rest of the request is not wanted.
+                requestCut = true;
             }
         } else if (evt instanceof Http2GoAwayFrame) {
             refused = true; // above the GOAWAY's last stream id: the origin did not process it
@@ -320,6 +326,9 @@ final class Http2ClientSession extends ChannelInboundHandlerAdapter implements C
     private void onWriteDone(ChannelFuture f) {
         if (f.isSuccess()) {
             return;
+        }
+        if (requestCut || responseDone) {
+            return; // the origin ended the stream after its answer: the unsent rest of the request is moot
         }
         Http2Exception h2 = findH2(f.cause());
         if (h2 != null && h2.error() == Http2Error.REFUSED_STREAM) {
@@ -358,7 +367,7 @@ final class Http2ClientSession extends ChannelInboundHandlerAdapter implements C
     }
 
     private void fail(PingoraException error) {
-        if (failure != null || released) {
+        if (failure != null || released || responseDone) {
             return;
         }
         failure = error;

@@ -182,6 +182,9 @@ final class Http2Pool {
                 return;
             }
             Http2StreamChannel stream = (Http2StreamChannel) f.getNow();
+            // A failed write (the origin ended the stream after answering, RST_STREAM(NO_ERROR))
+            // must not close the stream: its answer may still wait to be read in it.
+            stream.config().setAutoClose(false);
             Http2ClientSession session = new Http2ClientSession(c, stream, c.digestForNextStream(), peer);
             stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false, true), session);
             connector.countSession(session.reused());
