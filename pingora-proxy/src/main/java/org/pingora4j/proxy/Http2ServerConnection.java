@@ -24,6 +24,8 @@ final class Http2ServerConnection<C> extends ChannelInboundHandlerAdapter
     private ClientBufferBudget.Account account;
     private int open;
     private int streams;
+    /** What the connection's streams hold of the client's data, in bytes. */
+    private long held;
 
     Http2ServerConnection(ProxyService<C> service, boolean tls) {
         this.service = service;
@@ -67,6 +69,12 @@ final class Http2ServerConnection<C> extends ChannelInboundHandlerAdapter
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Netty's codec answered a connection error with GOAWAY already; nothing more to say.
         ctx.close();
+    }
+
+    /** One of the streams holds {@code delta} bytes more (or fewer) of the client's data. */
+    void holds(long delta) {
+        held += delta;
+        account.holds(held);
     }
 
     /** A stream opened; returns its number on this connection, from 1. */

@@ -55,6 +55,10 @@ final class Http2StreamDownstream<C> extends ChannelInboundHandlerAdapter
     /** Times the stream turned writable: a write timer that finds it changed saw the client read. */
     private int writableTurns;
     private int writableTurnsAtArm;
+    /** What this stream holds of the client's data (its head, body parts waiting), as told to the connection. */
+    private long held;
+    private long headBytes;
+    private long bodyHeld;
 
     Http2StreamDownstream(ProxyService<C> service, Http2ServerConnection<C> connection) {
         this.service = service;
@@ -134,7 +138,27 @@ final class Http2StreamDownstream<C> extends ChannelInboundHandlerAdapter
 
     @Override
     public void requestBodyHolds(long bytes) {
-        // Bounded by the stream's flow-control window, which the connection's budget accounts for.
+        bodyHeld = bytes;
+        holdsWaiting();
+    }
+
+    /**
+     * Tells the connection (and through it the service's buffer budget) what this stream holds: its
+     * head while the request lives, the body parts waiting for the upstream, and the body's retry
+     * copy. A stream's window bounds the waiting parts, but a hundred streams of 64 KiB heads each
+     * would not be bounded by anything else.
+     */
+    private void holdsWaiting() {
+        long waitingBytes = 0;
+        for (HttpContent part : waiting) {
+            waitingBytes += InboundWeight.of(part);
+        }
+        holds((current == null ? 0 : headBytes) + waitingBytes + bodyHeld);
+    }
+
+    private void holds(long bytes) {
+        connection.holds(bytes - held);
+        held = bytes;
     }
 
     @Override
@@ -142,6 +166,7 @@ final class Http2StreamDownstream<C> extends ChannelInboundHandlerAdapter
         current = null;
         reader = null;
         releaseWaiting();
+        releaseHeld();
         timeouts.close();
         if (closed) {
             return;
@@ -173,6 +198,7 @@ final class Http2StreamDownstream<C> extends ChannelInboundHandlerAdapter
         }
         waiting.add(content);
         dispatch();
+        holdsWaiting();
     }
 
     private void onHead(HttpRequest decoded) {
@@ -190,7 +216,9 @@ final class Http2StreamDownstream<C> extends ChannelInboundHandlerAdapter
             return;
         }
         RequestHeadRules.normalize(head);
+        headBytes = InboundWeight.of(head);
         current = new ProxyRequest<>(service, this, head);
+        holdsWaiting();
         current.start();
     }
 
@@ -255,12 +283,20 @@ final class Http2StreamDownstream<C> extends ChannelInboundHandlerAdapter
         closed = true;
         timeouts.close();
         releaseWaiting();
+        releaseHeld();
         reader = null;
         connection.streamClosed();
         ProxyRequest<C> request = current;
         if (request != null) {
             request.downstreamClosed();
         }
+    }
+
+    private void releaseHeld() {
+        connection.holds(-held);
+        held = 0;
+        headBytes = 0;
+        bodyHeld = 0;
     }
 
     private void releaseWaiting() {

@@ -13,6 +13,7 @@ import org.pingora4j.core.server.Transport;
 import org.pingora4j.core.server.conf.ServerConf;
 import org.pingora4j.core.services.ServiceContext;
 import org.pingora4j.core.testing.Bounded;
+import org.pingora4j.core.testing.ManualClock;
 import org.pingora4j.core.testing.TestCerts;
 import org.pingora4j.core.upstreams.HttpPeer;
 import org.pingora4j.core.upstreams.PeerOptions;
@@ -39,6 +40,12 @@ final class H2EdgeProxy implements AutoCloseable {
 
     H2EdgeProxy(String upstream, boolean upstreamTls, UnaryOperator<PeerOptions.Builder> peerOptions,
                 UnaryOperator<HttpServerOptions.Builder> serverOptions) throws Exception {
+        this(upstream, upstreamTls, peerOptions, serverOptions, null);
+    }
+
+    /** As above, with the client-side timeouts on {@code clock} (tests move it by hand) unless null. */
+    H2EdgeProxy(String upstream, boolean upstreamTls, UnaryOperator<PeerOptions.Builder> peerOptions,
+                UnaryOperator<HttpServerOptions.Builder> serverOptions, ManualClock clock) throws Exception {
         ProxyHttp<Void> proxy = new ProxyHttp<>() {
             @Override
             public Void newCtx() {
@@ -57,9 +64,12 @@ final class H2EdgeProxy implements AutoCloseable {
                         session.upstreamProtocol(), error));
             }
         };
-        service = ProxyService.builder(ServerConf.defaults(), proxy)
-                .serverOptions(serverOptions.apply(HttpServerOptions.builder().h2c(true)).build())
-                .build();
+        ProxyService.Builder<Void> builder = ProxyService.builder(ServerConf.defaults(), proxy)
+                .serverOptions(serverOptions.apply(HttpServerOptions.builder().h2c(true)).build());
+        if (clock != null) {
+            builder.clock(clock, clock);
+        }
+        service = builder.build();
         service.addTcp("127.0.0.1:0");
         service.addTls("127.0.0.1:0", TestCerts.file("server.crt").toString(), TestCerts.file("server.key").toString());
         service.start(new ServiceContext(ServerConf.defaults(), loops, transport));
