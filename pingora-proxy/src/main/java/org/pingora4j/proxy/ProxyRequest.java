@@ -67,6 +67,8 @@ final class ProxyRequest<C> {
     private final boolean requestHasBody;
     /** The client said {@code TE: trailers}: kept for an HTTP/2 upstream. */
     private final boolean clientAcceptsTrailers;
+    /** An HTTP/2 client's gRPC call: never sent over HTTP/1.1. */
+    private final boolean grpc;
     private final boolean head;
     private final ClientBody body;
 
@@ -95,6 +97,9 @@ final class ProxyRequest<C> {
         this.head = HttpMethod.HEAD.equals(request.method());
         this.requestHasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         this.clientAcceptsTrailers = request.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
+        String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        this.grpc = "HTTP/2".equals(downstream.protocol()) && contentType != null
+                && contentType.regionMatches(true, 0, "application/grpc", 0, 16);
         this.session = new Session(this, new RequestHeader(request), downstream);
         this.body = new ClientBody(downstream, request, requestHasBody);
         HttpServerOptions options = service.serverOptions();
@@ -245,6 +250,13 @@ final class ProxyRequest<C> {
             proxy.connectedToUpstream(session, got.reused(), peer, got.digest(), ctx);
         } catch (RuntimeException | Error e) {
             proxyError(id, PhaseResults.asError(e, phase));
+            return;
+        }
+        if (grpc && "HTTP/1.1".equals(got.protocol())) {
+            // gRPC needs trailers and full duplex, which an HTTP/1.1 hop would silently lose:
+            // pingora's H2Downgrade rule.
+            proxyError(id, PingoraException.upstream(ErrorType.H2_DOWNGRADE, RetryType.NO,
+                    "a gRPC request cannot go to " + peer + " over HTTP/1.1; give the peer Alpn.H2", null));
             return;
         }
         RequestHeader upstreamRequest = Framing.upstreamRequest(request, service.serverOptions(), clientAddress(), peer);

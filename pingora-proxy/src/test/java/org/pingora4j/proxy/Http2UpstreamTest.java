@@ -239,4 +239,50 @@ final class Http2UpstreamTest {
             }
         }
     }
+
+    @Test
+    void aStreamCapOfOneOpensAConnectionPerConcurrentRequest() throws Exception {
+        try (H2TestOrigin origin = H2TestOrigin.plain(100)) {
+            H2UpstreamProxy p = h2c(origin, o -> o.maxH2Streams(1));
+            try (ProxyFixture fixture = proxy(p)) {
+                List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    all.add(fixture.client.sendAsync(HttpRequest.newBuilder(fixture.uri("/hold")).build(),
+                            HttpResponse.BodyHandlers.ofString()));
+                }
+                Await.until("3 held", Duration.ofSeconds(10), () -> origin.heldCount() == 3);
+                origin.releaseHeld();
+                for (CompletableFuture<HttpResponse<String>> f : all) {
+                    assertEquals(200, f.get().statusCode());
+                }
+                assertEquals(3, origin.connections.get());
+                assertEquals(1, origin.maxOpen.get(), "one stream per connection");
+            }
+        }
+    }
+
+    @Test
+    void anIdleConnectionThatStopsAnsweringPingsIsClosed() throws Exception {
+        try (H2TestOrigin silent = H2TestOrigin.plain(100); H2TestOrigin answering = H2TestOrigin.plain(100)) {
+            silent.ackPings = false;
+            for (H2TestOrigin origin : List.of(silent, answering)) {
+                H2UpstreamProxy p = h2c(origin, o -> o.h2PingInterval(Duration.ofMillis(100)));
+                try (ProxyFixture fixture = proxy(p)) {
+                    assertEquals(200, fixture.get("/size/1").statusCode());
+                    if (origin == silent) {
+                        // A real 100 ms timer: the PING goes out at 100 ms and is judged at 200 ms.
+                        Await.until("the silent origin's connection closed", Duration.ofSeconds(10),
+                                () -> silent.closedConnections.get() == 1);
+                        assertEquals(200, fixture.get("/size/1").statusCode());
+                        assertEquals(2, silent.connections.get(), "a new connection after the dead one");
+                    } else {
+                        Await.until("a few PINGs answered", Duration.ofSeconds(10),
+                                () -> fixture.service.connector().stats().sessions() == 1 && origin.pings.get() >= 3);
+                        assertEquals(200, fixture.get("/size/1").statusCode());
+                        assertEquals(1, origin.connections.get(), "the answering origin's connection lives on");
+                    }
+                }
+            }
+        }
+    }
 }

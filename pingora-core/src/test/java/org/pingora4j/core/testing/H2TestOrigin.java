@@ -73,6 +73,11 @@ public final class H2TestOrigin implements AutoCloseable {
     private final Channel server;
     private final int maxStreams;
     public final AtomicInteger connections = new AtomicInteger();
+    public final AtomicInteger closedConnections = new AtomicInteger();
+    /** Whether PINGs are answered; off to play an origin that hangs while its socket stays open. */
+    public volatile boolean ackPings = true;
+    /** PINGs received (not acks). */
+    public final AtomicInteger pings = new AtomicInteger();
     public final AtomicInteger h1Requests = new AtomicInteger();
     public final AtomicInteger streams = new AtomicInteger();
     /** The most streams open at once on one connection. */
@@ -90,6 +95,7 @@ public final class H2TestOrigin implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.incrementAndGet();
+                        ch.closeFuture().addListener(f -> closedConnections.incrementAndGet());
                         if (tls == null) {
                             installH2(ch.pipeline());
                             return;
@@ -155,6 +161,7 @@ public final class H2TestOrigin implements AutoCloseable {
     private void installH2(ChannelPipeline pipeline) {
         pipeline.addLast(Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxStreams))
+                .autoAckPingFrame(ackPings)
                 .build());
         pipeline.addLast(new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
@@ -168,6 +175,15 @@ public final class H2TestOrigin implements AutoCloseable {
                         new HttpObjectAggregator(4 << 20), new Handler(false));
             }
         }));
+        pipeline.addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof io.netty.handler.codec.http2.Http2PingFrame ping && !ping.ack()) {
+                    pings.incrementAndGet();
+                }
+                io.netty.util.ReferenceCountUtil.release(msg);
+            }
+        });
     }
 
     private final class Handler extends ChannelInboundHandlerAdapter {

@@ -235,6 +235,18 @@ final class HttpPeerTest {
     }
 
     @Test
+    void http2SettingsAreInTheReuseKeyButThePingIntervalIsNot() {
+        assertDifferentKeys(base(o -> o.alpn(Alpn.H2)), base(o -> o.alpn(Alpn.H2).maxH2Streams(1)), "maxH2Streams");
+        assertDifferentKeys(base(o -> o.maxH2Streams(1)), base(o -> o.maxH2Streams(2)), "maxH2Streams value");
+        assertDifferentKeys(base(), base(o -> o.h2StreamWindow(1 << 20)), "h2StreamWindow");
+        assertDifferentKeys(base(), base(o -> o.h2ConnectionWindow(1 << 22)), "h2ConnectionWindow");
+        assertSameKeys(base(), base(o -> o.h2PingInterval(Duration.ofSeconds(5))), "h2PingInterval");
+        assertThrows(IllegalArgumentException.class, () -> PeerOptions.builder().maxH2Streams(-1));
+        assertThrows(IllegalArgumentException.class, () -> PeerOptions.builder().h2StreamWindow(1000));
+        assertThrows(IllegalArgumentException.class, () -> PeerOptions.builder().h2PingInterval(Duration.ZERO));
+    }
+
+    @Test
     void timeoutsAndSocketTuningAreNotInTheReuseKey() {
         Duration d = Duration.ofSeconds(3);
         assertSameKeys(base(), base(o -> o.connectionTimeout(d)), "connectionTimeout");

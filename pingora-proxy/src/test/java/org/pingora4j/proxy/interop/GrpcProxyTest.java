@@ -145,6 +145,17 @@ final class GrpcProxyTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aGrpcCallIsNeverDowngradedToHttp11() throws Exception {
+        try (H2EdgeProxy toH1 = new H2EdgeProxy("127.0.0.1:" + plainOrigin.port(), false, o -> o.alpn(Alpn.H1), o -> o);
+             GrpcTestClient client = GrpcTestClient.plaintext("127.0.0.1", toH1.plainPort())) {
+            GrpcTestClient.Outcome outcome = client.unary("over h1?");
+            assertTrue(!outcome.ok(), outcome.status().toString());
+            org.pingora4j.proxy.Await.until("logged", Duration.ofSeconds(10), () -> !toH1.outcomes.isEmpty());
+            assertEquals(org.pingora4j.core.error.ErrorType.H2_DOWNGRADE, toH1.outcomes.get(0).error().type());
+        }
+    }
+
     @ParameterizedTest(name = "tls={0}")
     @ValueSource(booleans = {false, true})
     void errorStatusArrivesTrailersOnly(boolean tls) throws Exception {
