@@ -70,6 +70,7 @@ final class H2DownstreamTest {
             for (int i = 0; i < 50; i++) {
                 assertEquals(100 + i, all.get(i).get().body().length());
             }
+            org.pingora4j.proxy.Await.until("all requests logged", java.time.Duration.ofSeconds(10), () -> proxy.outcomes.size() == 54);
             assertTrue(proxy.outcomes.stream().allMatch(o -> "HTTP/2".equals(o.clientProtocol())
                     && "HTTP/1.1".equals(o.upstreamProtocol()) && o.error() == null), proxy.outcomes.toString());
         }
@@ -87,6 +88,8 @@ final class H2DownstreamTest {
             Curl.Result r1 = h1.run("http://127.0.0.1:" + proxy.plainPort() + "/size/10");
             assertEquals(200, r1.heads().get(r1.heads().size() - 1).status(), r1.stdout());
             assertEquals(10, r1.body().length);
+            // The logging phase runs once the response is out: it may trail the client's read.
+            org.pingora4j.proxy.Await.until("both requests logged", java.time.Duration.ofSeconds(10), () -> proxy.outcomes.size() == 2);
             assertEquals(List.of("HTTP/2", "HTTP/1.1"), proxy.outcomes.stream().map(H2EdgeProxy.Outcome::clientProtocol).toList());
         }
     }
@@ -112,6 +115,7 @@ final class H2DownstreamTest {
             RawH2Script.Result r = RawH2Script.run("get", "127.0.0.1", proxy.tlsPort(), "--tls", "--path", "/trailers");
             assertEquals(200, r.status(1), r.line());
             assertEquals("0", r.trailer(1, "grpc-status"), r.line());
+            org.pingora4j.proxy.Await.until("logged", java.time.Duration.ofSeconds(10), () -> !proxy.outcomes.isEmpty());
             assertEquals("HTTP/2", proxy.outcomes.get(0).upstreamProtocol());
         }
     }

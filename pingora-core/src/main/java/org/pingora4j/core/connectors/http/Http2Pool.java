@@ -44,6 +44,12 @@ import org.slf4j.LoggerFactory;
  * Locking: one monitor per group (per reuse key), held only to move counters and lists, never
  * across I/O or a future's completion; the futures complete after it is released. The global
  * ConnectionPool has its own lock and is never called while a group's is held.
+ *
+ * A group, once made, stays for the life of the connector (a few hundred bytes per reuse key ever
+ * used): a connection's stream count is guarded by its group's monitor from its first stream to its
+ * close, and taking empty groups out of the map would need every connection to be tied to the one
+ * group object it was counted in. A known limit for proxies that make unbounded numbers of distinct
+ * peers (a group key per user, say); noted in the closing note of issue #15.
  */
 
 /**
