@@ -42,7 +42,7 @@ final class Framing {
 
     /** Returns a copy of the client's request for the upstream, before the upstream request filter. */
     static RequestHeader upstreamRequest(HttpRequest request, HttpServerOptions options, InetSocketAddress client,
-                                         HttpPeer peer) {
+                                         HttpPeer peer, boolean clientHttp2) {
         HttpRequest copy = new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri());
         HttpHeaders headers = copy.headers();
         headers.set(request.headers());
@@ -64,7 +64,9 @@ final class Framing {
                     before.isEmpty() ? address : String.join(", ", before) + ", " + address);
         }
         if (options.via() != null) {
-            headers.add(HttpHeaderNames.VIA, via(request.protocolVersion(), options.via()));
+            // The client's protocol, not the version of the HTTP/1 object an HTTP/2 stream was
+            // translated into (RFC 9110 §7.6.3: "2" for HTTP/2).
+            headers.add(HttpHeaderNames.VIA, clientHttp2 ? "2 " + options.via() : via(request.protocolVersion(), options.via()));
         }
         return new RequestHeader(copy);
     }

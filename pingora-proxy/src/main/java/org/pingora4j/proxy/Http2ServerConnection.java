@@ -3,6 +3,7 @@ package org.pingora4j.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
 
@@ -119,6 +120,11 @@ final class Http2ServerConnection<C> extends ChannelInboundHandlerAdapter
     public void requestShed(long bytes) {
         channel.eventLoop().execute(() -> {
             account.chosen(bytes);
+            // Shedding frees memory now: no graceful drain of the streams (Netty's close waits for them).
+            Http2FrameCodec codec = channel.pipeline().get(Http2FrameCodec.class);
+            if (codec != null) {
+                codec.gracefulShutdownTimeoutMillis(0);
+            }
             channel.close();
         });
     }

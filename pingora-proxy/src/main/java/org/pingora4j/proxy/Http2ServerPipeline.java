@@ -2,6 +2,7 @@ package org.pingora4j.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -17,6 +18,9 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
  * {@link HeadCoalescer} and an {@link Http2StreamDownstream}; then the {@link Http2ServerConnection}.
  */
 final class Http2ServerPipeline {
+
+    private static final int CONNECTION_WINDOW_STREAMS = 16;
+    private static final int INITIAL_WINDOW = 65_535;
 
     private Http2ServerPipeline() {
     }
@@ -43,5 +47,10 @@ final class Http2ServerPipeline {
                     }
                 }))
                 .addLast("pingora-h2-connection", connection);
+        // The connection's window is shared by its streams: at the protocol's 64 KiB, one stream
+        // whose upstream stalls would hold it all and stop every other upload on the connection.
+        // Sixteen streams' worth lets the others go on; what waits is held by the buffer budget.
+        int growth = CONNECTION_WINDOW_STREAMS * options.h2StreamWindow() - INITIAL_WINDOW;
+        channel.writeAndFlush(new DefaultHttp2WindowUpdateFrame(growth));
     }
 }

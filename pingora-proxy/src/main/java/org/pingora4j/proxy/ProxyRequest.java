@@ -259,7 +259,8 @@ final class ProxyRequest<C> {
                     "a gRPC request cannot go to " + peer + " over HTTP/1.1; give the peer Alpn.H2", null));
             return;
         }
-        RequestHeader upstreamRequest = Framing.upstreamRequest(request, service.serverOptions(), clientAddress(), peer);
+        RequestHeader upstreamRequest = Framing.upstreamRequest(request, service.serverOptions(), clientAddress(), peer,
+                "HTTP/2".equals(downstream.protocol()));
         if ("HTTP/2".equals(got.protocol()) && clientAcceptsTrailers) {
             // TE is hop-by-hop, but "trailers" is the one value HTTP/2 carries (RFC 9113 §8.2.2),
             // and gRPC requires it end to end.

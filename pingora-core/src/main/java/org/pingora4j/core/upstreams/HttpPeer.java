@@ -151,7 +151,8 @@ public final class HttpPeer {
     /**
      * Returns the pool key of this peer's connections: its reuse hash plus the exact identity it was
      * computed from (address, TLS, SNI, verify flags, alternative CN, CA, client certificate, ALPN,
-     * bind address, group key), so that a hash collision can never mix connections.
+     * bind address, group key, the HTTP/2 stream cap and windows), so that a hash collision can
+     * never mix connections.
      */
     public GroupKey reuseKey() {
         return groupKey;

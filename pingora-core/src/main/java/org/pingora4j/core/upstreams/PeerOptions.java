@@ -184,8 +184,8 @@ public final class PeerOptions {
     public static final int DEFAULT_H2_STREAM_CAP = 100;
 
     /**
-     * Returns how often an idle HTTP/2 connection is checked with a {@code PING} (and how long its
-     * answer may take), or null for never (the default, as pingora's {@code h2_ping_interval}). A
+     * Returns how often an HTTP/2 connection, idle or busy, is checked with a {@code PING} (and how
+     * long its answer may take), or null for never (the default, as pingora's {@code h2_ping_interval}). A
      * PING that is not answered in time closes the connection.
      */
     public Duration h2PingInterval() {
