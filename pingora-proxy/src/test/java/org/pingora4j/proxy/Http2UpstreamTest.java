@@ -285,4 +285,22 @@ final class Http2UpstreamTest {
             }
         }
     }
+
+    @Test
+    void aWriteTimeoutResetsTheStreamAnOriginNeverTakesABodyFor() throws Exception {
+        try (H2TestOrigin origin = H2TestOrigin.plain(100)) {
+            origin.streamWindow = 0;
+            H2UpstreamProxy p = h2c(origin, o -> o.writeTimeout(Duration.ofMillis(300)));
+            try (ProxyFixture fixture = proxy(p)) {
+                // A real 300 ms timer, as the HTTP/1.1 session's write-timeout tests use.
+                HttpResponse<String> r = fixture.client.send(HttpRequest.newBuilder(fixture.uri("/echo"))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[100_000])).build(), HttpResponse.BodyHandlers.ofString());
+                assertTrue(r.statusCode() >= 500, "status " + r.statusCode());
+                p.awaitLogged(1);
+                assertEquals(ErrorType.WRITE_TIMEDOUT, p.outcomes.get(0).error().type());
+                assertEquals(200, fixture.get("/size/3").statusCode(), "the connection's other streams go on");
+                assertEquals(1, origin.connections.get());
+            }
+        }
+    }
 }

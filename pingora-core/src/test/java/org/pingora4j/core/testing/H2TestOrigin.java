@@ -76,6 +76,8 @@ public final class H2TestOrigin implements AutoCloseable {
     public final AtomicInteger closedConnections = new AtomicInteger();
     /** Whether PINGs are answered; off to play an origin that hangs while its socket stays open. */
     public volatile boolean ackPings = true;
+    /** The stream window the origin gives (0: it never takes a request body byte). */
+    public volatile int streamWindow = 65_535;
     /** PINGs received (not acks). */
     public final AtomicInteger pings = new AtomicInteger();
     public final AtomicInteger h1Requests = new AtomicInteger();
@@ -160,7 +162,7 @@ public final class H2TestOrigin implements AutoCloseable {
 
     private void installH2(ChannelPipeline pipeline) {
         pipeline.addLast(Http2FrameCodecBuilder.forServer()
-                .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxStreams))
+                .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxStreams).initialWindowSize(streamWindow))
                 .autoAckPingFrame(ackPings)
                 .build());
         pipeline.addLast(new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {

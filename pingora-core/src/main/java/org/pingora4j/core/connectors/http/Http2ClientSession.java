@@ -41,8 +41,9 @@ import org.pingora4j.core.upstreams.HttpPeer;
  * <p>Back-pressure is HTTP/2 flow control: pausing the response stops the stream's reads, so its
  * window is not given back and the origin stops sending once the window (the peer's
  * {@code h2StreamWindow}) is spent; a request body write waits for {@link ResponseListener#onWritable}
- * when the origin's window for it is spent. A read timeout resets this stream only
- * ({@code RST_STREAM(CANCEL)}); the connection and its other streams go on.
+ * when the origin's window for it is spent. A read timeout, or a write timeout (the origin's window
+ * stays shut), resets this stream only ({@code RST_STREAM(CANCEL)}); the connection and its other
+ * streams go on.
  *
  * <p>Failures: a stream the origin refused ({@code REFUSED_STREAM}) or left above a {@code GOAWAY}'s
  * last stream id was provably not processed ({@link ErrorType#H2_REFUSED}, retryable whatever the
@@ -70,6 +71,8 @@ final class Http2ClientSession extends ChannelInboundHandlerAdapter implements C
     private PingoraException failure;
     private boolean released;
     private ScheduledFuture<?> readTimer;
+    /** Armed while a body write waits for the origin's window: the peer's write timeout. */
+    private ScheduledFuture<?> writeTimer;
 
     Http2ClientSession(Http2Connection connection, Http2StreamChannel stream, Digest digest, HttpPeer peer) {
         this.connection = connection;
@@ -162,6 +165,9 @@ final class Http2ClientSession extends ChannelInboundHandlerAdapter implements C
         }
         ChannelFuture write = flush ? stream.writeAndFlush(part) : stream.write(part);
         write.addListener(writeFailed);
+        if (!stream.isWritable()) {
+            armWriteTimer();
+        }
     }
 
     @Override
@@ -194,6 +200,7 @@ final class Http2ClientSession extends ChannelInboundHandlerAdapter implements C
         released = true;
         listener = null;
         cancelReadTimer();
+        cancelWriteTimer();
         if (stream.isActive()) {
             stream.close(); // RST_STREAM(CANCEL) unless both sides already ended
         }
@@ -282,9 +289,12 @@ final class Http2ClientSession extends ChannelInboundHandlerAdapter implements C
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        ResponseListener l = listener;
-        if (l != null && stream.isWritable()) {
-            l.onWritable();
+        if (stream.isWritable()) {
+            cancelWriteTimer();
+            ResponseListener l = listener;
+            if (l != null) {
+                l.onWritable();
+            }
         }
     }
 
@@ -318,6 +328,7 @@ final class Http2ClientSession extends ChannelInboundHandlerAdapter implements C
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelReadTimer();
+        cancelWriteTimer();
         if (!responseDone && !released) {
             fail(classify(null));
         }
@@ -372,6 +383,7 @@ final class Http2ClientSession extends ChannelInboundHandlerAdapter implements C
         }
         failure = error;
         cancelReadTimer();
+        cancelWriteTimer();
         ResponseListener l = listener;
         listener = null;
         if (l != null) {
@@ -402,6 +414,29 @@ final class Http2ClientSession extends ChannelInboundHandlerAdapter implements C
         fail(PingoraException.upstream(ErrorType.READ_TIMEDOUT, RetryType.NO,
                 "no response bytes within " + peer.options().readTimeout() + " (" + peer + ", stream reset)", null));
         stream.close(); // RST_STREAM(CANCEL): this stream only
+    }
+
+    private void armWriteTimer() {
+        Duration timeout = peer.options().writeTimeout();
+        if (timeout == null || writeTimer != null) {
+            return;
+        }
+        writeTimer = connection.loop.schedule(() -> {
+            writeTimer = null;
+            if (released || failure != null || stream.isWritable()) {
+                return;
+            }
+            fail(PingoraException.upstream(ErrorType.WRITE_TIMEDOUT, RetryType.NO, "the origin took no request body bytes within "
+                    + timeout + " (" + peer + ", stream reset)", null));
+            stream.close();
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelWriteTimer() {
+        if (writeTimer != null) {
+            writeTimer.cancel(false);
+            writeTimer = null;
+        }
     }
 
     private void cancelReadTimer() {
