@@ -38,10 +38,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands out HTTP/1.1 upstream sessions, reusing pooled connections, and takes them back. Mirrors
- * pingora's HTTP connector ({@code connectors/http/mod.rs} and {@code v1.rs}) with its
- * {@code TransportConnector}'s pool: one {@link ConnectionPool}, shared by every event loop, sized by
- * {@link ConnectorOptions#keepalivePoolSize()}.
+ * Hands out upstream sessions, HTTP/1.1 or HTTP/2, reusing pooled connections, and takes them back.
+ * Mirrors pingora's HTTP connector ({@code connectors/http/mod.rs}, {@code v1.rs} and {@code v2.rs})
+ * with its {@code TransportConnector}'s pool: one {@link ConnectionPool}, shared by every event loop,
+ * sized by {@link ConnectorOptions#keepalivePoolSize()}, holding idle connections of both protocols.
+ * {@link #getSession} is the one place that decides the protocol of a try; the HTTP/2 half
+ * (connections shared by many streams, requests waiting for a connection being opened) is
+ * {@link Http2Pool}.
+ *
+ * <p>The HTTP/1.1 entry points, pingora's {@code as_http1()} path:
  *
  * <ul>
  *   <li>{@link #getHttpSession}: an idle connection of the peer's reuse key, preferring one that
