@@ -303,4 +303,63 @@ final class Http2UpstreamTest {
             }
         }
     }
+
+    @Test
+    void aSteadyConcurrentLoadSharesOneConnection() throws Exception {
+        try (H2TestOrigin origin = H2TestOrigin.plain(100)) {
+            H2UpstreamProxy p = h2c(origin, o -> o);
+            try (ProxyFixture fixture = proxy(p)) {
+                // 32 clients, each sending 25 requests one after the other: streams end and begin
+                // all the time, and a connection between two of its streams must stay shareable.
+                java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(32);
+                try {
+                    List<java.util.concurrent.Future<Integer>> done = new ArrayList<>();
+                    for (int c = 0; c < 32; c++) {
+                        done.add(clients.submit(() -> {
+                            int ok = 0;
+                            for (int i = 0; i < 25; i++) {
+                                ok += fixture.get("/size/64").statusCode() == 200 ? 1 : 0;
+                            }
+                            return ok;
+                        }));
+                    }
+                    for (java.util.concurrent.Future<Integer> f : done) {
+                        assertEquals(25, f.get());
+                    }
+                } finally {
+                    clients.shutdownNow();
+                }
+                assertTrue(origin.connections.get() <= 2, "800 requests, 32 at a time, opened " + origin.connections.get()
+                        + " connections (one per event loop at most)");
+            }
+        }
+    }
+
+    @Test
+    void aConnectionBetweenTwoStreamsStaysShareable() throws Exception {
+        try (H2TestOrigin origin = H2TestOrigin.plain(100)) {
+            H2UpstreamProxy p = h2c(origin, o -> o);
+            try (ProxyFixture fixture = proxy(p)) {
+                org.pingora4j.core.connectors.http.HttpConnector connector = fixture.service.connector();
+                io.netty.channel.EventLoop loop = fixture.loops.next();
+                org.pingora4j.core.upstreams.HttpPeer peer = new org.pingora4j.core.upstreams.HttpPeer(origin.address(), false, "")
+                        .withOptions(o -> o.alpn(Alpn.H2));
+                org.pingora4j.core.protocols.http.ClientSession first = connector.getSession(peer, loop).get();
+                connector.releaseSession(first).get(); // its connection now has no stream: idle
+                // Ten requests in one turn of the loop: all of them find the idle connection.
+                List<CompletableFuture<org.pingora4j.core.protocols.http.ClientSession>> ten = loop.submit(() -> {
+                    List<CompletableFuture<org.pingora4j.core.protocols.http.ClientSession>> all = new ArrayList<>();
+                    for (int i = 0; i < 10; i++) {
+                        all.add(connector.getSession(peer, loop));
+                    }
+                    return all;
+                }).get();
+                for (CompletableFuture<org.pingora4j.core.protocols.http.ClientSession> f : ten) {
+                    assertTrue(f.get().reused());
+                    connector.releaseSession(f.get()).get();
+                }
+                assertEquals(1, origin.connections.get(), "one connection for eleven streams");
+            }
+        }
+    }
 }

@@ -149,7 +149,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Pool
 
     @Override
     public void closeEvicted(EvictionCause cause) {
-        shutdown();
+        pool.evicted(this);
     }
 
     // ---- PING liveness ------------------------------------------------------------------------

@@ -26,11 +26,16 @@ import org.slf4j.LoggerFactory;
 /*
  * Design note.
  *
- * Where a connection is. In use (one stream or more): in its group's `shared` list, where any
- * request of the same reuse key may reserve a stream on it while it has room (pingora's in-use
- * pool). Idle (no stream): in the connector's one ConnectionPool, with the HTTP/1.1 connections,
- * under the same global bound, LRU order and idle timeout (the connection-pool chapter). Being
- * opened: counted in its group's `openingCapacity`, the streams it is expected to carry.
+ * Where a connection is. From its first SETTINGS until GOAWAY, its end or its eviction: in its
+ * group's `shared` list, where any request of the same reuse key may reserve a stream on it while
+ * it has room (pingora's in-use pool), with no hop to its loop. While it has no stream, it is also
+ * in the connector's one ConnectionPool, with the HTTP/1.1 connections, under the same global bound,
+ * LRU order and idle timeout (the connection-pool chapter); the request that reserves its first
+ * stream again takes it out of that pool. A connection that left `shared` whenever its last stream
+ * ended would be out of reach for the requests of the same turn of the loop until the one that took
+ * it from the pool had activated it, and they would each open a connection: under a steady load of
+ * 64 requests at a time, about one connection per request instead of one. Being opened: counted in
+ * its group's `openingCapacity`, the streams it is expected to carry.
  *
  * Waiting for a connection being opened. A request that finds no room reserves a place in the
  * group's FIFO `waiters`; a new connection is opened only when the waiters outnumber what the
@@ -96,11 +101,20 @@ final class Http2Pool {
         Group g = group(peer);
         if (!fresh) {
             Http2Connection shared;
+            PoolHandle<PooledUpstream> wasIdle = null;
             synchronized (g) {
                 shared = pickWithRoom(g, loop);
                 if (shared != null) {
-                    shared.inUse++;
+                    if (shared.inUse++ == 0) {
+                        wasIdle = shared.handle;
+                        shared.handle = null;
+                    }
                 }
+            }
+            if (wasIdle != null) {
+                // Out of the idle pool (counted there as a removal). Had the pool just evicted it,
+                // its stream fails as refused, which is retried.
+                connector.popClosedIdle(wasIdle);
             }
             if (shared != null) {
                 openStream(shared, peer, result);
@@ -152,19 +166,28 @@ final class Http2Pool {
 
     private void activateIdle(Http2Connection c, Group g, HttpPeer peer, EventLoop loop,
                               CompletableFuture<ClientSession> result) {
-        c.handle = null;
-        boolean usable;
+        boolean alive;
+        boolean reserved = false;
         synchronized (g) {
-            usable = c.channel.isActive() && !c.dead && !c.goingAway;
-            if (usable) {
+            // c.handle may be the handle the pool just gave up, or a newer one if c idled again
+            // meanwhile: left as it is, since popping a handle that is no longer idle does nothing.
+            alive = c.channel.isActive() && !c.dead && !c.goingAway;
+            if (alive && c.inUse < c.capacity) {
                 c.inUse++;
-                g.shared.add(c);
+                reserved = true;
+                if (!g.shared.contains(c)) {
+                    g.shared.add(c);
+                }
             }
         }
-        if (!usable) {
+        if (!alive) {
             connector.countStaleOnCheckout();
             c.channel.close();
             acquire(peer, loop, result, false);
+            return;
+        }
+        if (!reserved) {
+            acquire(peer, loop, result, false); // filled through the shared list meanwhile
             return;
         }
         openStream(c, peer, result);
@@ -229,8 +252,7 @@ final class Http2Pool {
                 next = g.waiters.poll();
                 c.inUse++;
             } else if (c.inUse == 0) {
-                g.shared.remove(c);
-                idle = true;
+                idle = true; // stays shared; the idle pool bounds and times it
             }
         }
         if (next != null) {
@@ -250,9 +272,31 @@ final class Http2Pool {
             return;
         }
         PoolHandle<PooledUpstream> handle = connector.putIdle(c.meta, c, c.loop, idleTimeout);
-        if (handle.isIdle()) {
-            c.handle = handle;
+        if (!handle.isIdle()) {
+            return; // evicted at once (the pool is full of fresher connections): closeEvicted runs
         }
+        boolean reservedMeanwhile;
+        Group g = group(c.peer);
+        synchronized (g) {
+            reservedMeanwhile = c.inUse > 0 || c.dead || c.goingAway;
+            if (!reservedMeanwhile) {
+                c.handle = handle;
+            }
+        }
+        if (reservedMeanwhile) {
+            connector.popClosedIdle(handle);
+        }
+    }
+
+    /** The idle pool dropped {@code c} (LRU, idle timeout, trim): it takes no new stream, and goes. Any thread. */
+    void evicted(Http2Connection c) {
+        Group g = group(c.peer);
+        synchronized (g) {
+            c.handle = null;
+            c.goingAway = true;
+            g.shared.remove(c);
+        }
+        c.shutdown(); // a stream reserved in the race fails as refused, and is retried
     }
 
     // ---- a connection's life, from its handler (on its loop) --------------------------------
@@ -330,9 +374,6 @@ final class Http2Pool {
                         c.inUse++;
                     }
                     idle = c.inUse == 0;
-                    if (idle) {
-                        g.shared.remove(c);
-                    }
                 }
             }
         }
@@ -424,8 +465,12 @@ final class Http2Pool {
     }
 
     private void leavePool(Http2Connection c) {
-        PoolHandle<PooledUpstream> handle = c.handle;
-        c.handle = null;
+        PoolHandle<PooledUpstream> handle;
+        Group g = group(c.peer);
+        synchronized (g) {
+            handle = c.handle;
+            c.handle = null;
+        }
         if (handle != null && connector.popClosedIdle(handle)) {
             connector.countIdleClosed();
         }

@@ -272,8 +272,7 @@ public final class HttpConnector implements AutoCloseable {
         PooledUpstream pooled = pool.get(peer.reuseKey(), affinity(callerLoop));
         if (pooled instanceof Http2Connection h2Idle) {
             // An H2H1 origin that spoke HTTP/2 before and prefers HTTP/1.1 now: retire it.
-            h2Idle.handle = null;
-            h2Idle.shutdown();
+            h2.evicted(h2Idle);
             takeIdleOrConnect(peer, callerLoop, result);
             return;
         }
