@@ -20,6 +20,26 @@ class ProxyArgsTest {
         assertEquals(Optional.empty(), a.ca());
         assertEquals("api.example.com", a.host());
         assertEquals(Optional.empty(), a.metrics(), "metrics off unless asked");
+        assertEquals(Optional.empty(), a.tlsListen());
+        assertFalse(a.h2c());
+        assertFalse(a.h2Upstream());
+        assertEquals(Optional.empty(), a.stats());
+    }
+
+    @Test
+    void parsesTheHttp2Options() {
+        ProxyArgs a = ProxyArgs.parse("--listen", "127.0.0.1:1000", "--upstream", "127.0.0.1:2000", "--h2c",
+                "--tls-listen", "127.0.0.1:1001", "--cert", "/tmp/c.pem", "--key", "/tmp/k.pem", "--h2-upstream",
+                "--stats", "127.0.0.1:3001");
+        assertTrue(a.h2c());
+        assertTrue(a.h2Upstream());
+        assertFalse(a.tls(), "--h2-upstream alone is h2c with prior knowledge");
+        assertEquals(Optional.of("127.0.0.1:1001"), a.tlsListen());
+        assertEquals(Optional.of(Path.of("/tmp/c.pem")), a.cert());
+        assertEquals(Optional.of(Path.of("/tmp/k.pem")), a.key());
+        assertEquals(Optional.of("127.0.0.1:3001"), a.stats());
+        assertThrows(IllegalArgumentException.class, () -> ProxyArgs.parse("--listen", "127.0.0.1:1",
+                "--upstream", "127.0.0.1:2", "--tls-listen", "127.0.0.1:3"), "a TLS listener needs its cert and key");
     }
 
     @Test
