@@ -21,12 +21,21 @@ import java.util.stream.Stream;
  * {@code meta.md} (the machine, versions and command, copied to the top of the table),
  * {@code runs/SHAPE/PROXY/rN/} (see {@link RunResult}), {@code strace/PROXY/} ({@code strace.txt}
  * and {@code requests.txt}) and {@code startup/PROXY/} ({@code ready.txt}, {@code windows.txt}; see
- * {@link Startup}).
+ * {@link Startup}), and for the HTTP/2 upstream shape {@code h2burst/PROXY/} ({@code h2load.txt},
+ * {@code stub-before.txt}, {@code stub-after.txt}: a burst of concurrent requests through a fresh
+ * proxy to a cold HTTP/2 origin).
  */
 public final class Report {
 
-    /** One row of the table: a figure of every run of a shape, reduced to one number per proxy. */
-    private record Figure(String name, ToDoubleFunction<List<RunResult>> reduce, String unit) {
+    /**
+     * One row of the table: a figure of every run of a shape, reduced to one number per proxy. An
+     * optional figure's row is left out of a shape where no proxy has it (only some shapes record
+     * it).
+     */
+    private record Figure(String name, ToDoubleFunction<List<RunResult>> reduce, String unit, boolean optional) {
+        Figure(String name, ToDoubleFunction<List<RunResult>> reduce, String unit) {
+            this(name, reduce, unit, false);
+        }
     }
 
     private static final List<Figure> FIGURES = List.of(
@@ -38,7 +47,11 @@ public final class Report {
             new Figure("new upstream connections (at the origin)", median(RunResult::newConnections), "int"),
             new Figure("reuse ratio", median(RunResult::reuse), "ratio"),
             new Figure("proxy CPU per request", median(RunResult::cpuMicrosPerRequest), "µs"),
-            new Figure("peak RSS", median(RunResult::peakRssMiB), "MiB"));
+            new Figure("peak RSS", median(RunResult::peakRssMiB), "MiB"),
+            new Figure("upstream connections since the proxy started (at the origin, warm-up included)",
+                    median(RunResult::connectionsSinceStart), "int", true),
+            new Figure("reuse ratio, pingora4j's own count (connector stats)", median(RunResult::connectorReuse),
+                    "ratio", true));
 
     private final Path dir;
     private final String subject;
@@ -110,6 +123,10 @@ public final class Report {
         out.append('\n');
         for (Map.Entry<String, String> shape : shapes.entrySet()) {
             for (Figure figure : FIGURES) {
+                if (figure.optional() && proxies.keySet().stream()
+                        .allMatch(p -> Double.isNaN(value(shape.getKey(), p, figure)))) {
+                    continue;
+                }
                 out.append("| ").append(shape.getValue()).append(" | ").append(figure.name())
                         .append(unitSuffix(figure)).append(" |");
                 for (String proxy : proxies.keySet()) {
@@ -123,6 +140,10 @@ public final class Report {
             }
         }
         out.append('\n').append(socketCalls()).append('\n').append(startup());
+        String burst = h2Burst();
+        if (!burst.isEmpty()) {
+            out.append('\n').append(burst);
+        }
         List<String> warnings = new ArrayList<>();
         Path file = dir.resolve("warnings.txt");
         if (Files.exists(file)) {
@@ -177,6 +198,45 @@ public final class Report {
         return out.toString();
     }
 
+    /** The cold HTTP/2 origin burst, one line per proxy; empty if the run had none. */
+    private String h2Burst() {
+        Path bdir = dir.resolve("h2burst");
+        if (!Files.isDirectory(bdir)) {
+            return "";
+        }
+        String how = Files.exists(bdir.resolve("how.txt")) ? RunResult.text(bdir.resolve("how.txt")).strip() : "";
+        StringBuilder out = new StringBuilder("Burst to a cold HTTP/2 origin (a fresh proxy, no upstream connection yet"
+                + (how.isEmpty() ? "" : "; " + how) + "; connections counted at the origin):\n\n"
+                + "| proxy | requests answered 2xx/3xx | client-visible errors | origin connections opened |\n"
+                + "|---|---|---|---|\n");
+        for (Map.Entry<String, String> proxy : proxies.entrySet()) {
+            Path pdir = bdir.resolve(proxy.getKey());
+            if (!Files.exists(pdir.resolve("h2load.txt"))) {
+                continue;
+            }
+            String answered = "–";
+            String errors = "–";
+            try {
+                H2loadResult r = H2loadResult.parse(RunResult.text(pdir.resolve("h2load.txt")), null);
+                answered = Long.toString(r.succeeded());
+                errors = Long.toString(r.failed());
+            } catch (IllegalArgumentException e) {
+                errors = "no h2load summary";
+            }
+            String opened = "–";
+            try {
+                StubStatus before = StubStatus.parse(RunResult.text(pdir.resolve("stub-before.txt")));
+                StubStatus after = StubStatus.parse(RunResult.text(pdir.resolve("stub-after.txt")));
+                opened = Long.toString(after.accepts() - before.accepts() - 1); // less the status request
+            } catch (RuntimeException e) {
+                // a missing or failed status page: unknown
+            }
+            out.append("| ").append(proxy.getValue()).append(" | ").append(answered).append(" | ").append(errors)
+                    .append(" | ").append(opened).append(" |\n");
+        }
+        return out.toString();
+    }
+
     /** Median req/s and p99 per shape (rows) and proxy (columns), for the chart. */
     Chart.Data chartData() {
         List<String> shapeLabels = new ArrayList<>(shapes.values());
@@ -216,11 +276,12 @@ public final class Report {
                 try (Stream<Path> rounds = Files.list(pdir)) {
                     for (Path r : rounds.sorted().toList()) {
                         String name = r.getFileName().toString();
-                        if (name.matches("r\\d+") && Files.exists(r.resolve("wrk.txt"))) {
+                        if (name.matches("r\\d+")
+                                && (Files.exists(r.resolve("wrk.txt")) || Files.exists(r.resolve("h2load.txt")))) {
                             try {
                                 found.add(RunResult.read(r, shape, proxy, Integer.parseInt(name.substring(1))));
                             } catch (IllegalArgumentException e) {
-                                // wrk printed no summary (it could not connect): the run has no figures.
+                                // wrk or h2load printed no summary (it could not connect): no figures.
                                 skipped.add(dir.relativize(r) + ": " + e.getMessage());
                             }
                         }

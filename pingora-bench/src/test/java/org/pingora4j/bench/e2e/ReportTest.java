@@ -1,6 +1,7 @@
 package org.pingora4j.bench.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -64,7 +65,7 @@ class ReportTest {
         assertEquals(7, rows.size());
         // pingora4j round 1: 10k req/s, 10 new connections over 100 000 requests, 1 s CPU / 100 000.
         assertEquals("2k,pingora4j,1,100000,10.0000,10000.0000,2.0000,8.0000,0,10.0000,100000.0000,0.9999,"
-                + "10.0000,20.0000", rows.get(4));
+                + "10.0000,20.0000,,,,", rows.get(4));
     }
 
     @Test
@@ -106,6 +107,46 @@ class ReportTest {
         assertEquals(6, report.runs().size());
         assertTrue(report.markdown().contains("- run without figures: runs/2k/nginx/r4: no wrk summary"),
                 report.markdown());
+    }
+
+    @Test
+    void h2loadRunsTheirConnectionsSinceStartConnectorReuseAndTheColdBurst() throws IOException {
+        fixture();
+        Files.writeString(dir.resolve("shapes.txt"), "2k|2 KiB, 64 clients\nh2|h2 downstream\n");
+        Path r = Files.createDirectories(dir.resolve("runs/h2/pingora4j/r1"));
+        Files.writeString(r.resolve("h2load.txt"), H2loadResultTest.CLEAN);
+        Files.writeString(r.resolve("h2load.log"), "1\t200\t1000\n2\t200\t3000\n");
+        Files.writeString(r.resolve("stub-start.txt"), stub(50, 500));
+        // Between start and before: 3 proxy connections and the before page's own.
+        Files.writeString(r.resolve("stub-before.txt"), stub(54, 5000));
+        // During the phase: 1 proxy connection, then the after page's own.
+        Files.writeString(r.resolve("stub-after.txt"), stub(54 + 1 + 1, 5000 + 189102 + 1));
+        Files.writeString(r.resolve("proxy-stats-before.txt"), ConnectorCountersTest.page(4000, 3997, 3));
+        Files.writeString(r.resolve("proxy-stats-after.txt"), ConnectorCountersTest.page(193102, 193098, 4));
+        Files.writeString(r.resolve("cpu.txt"), "0 189.102 100\n"); // 1.89102 s
+        Path b = Files.createDirectories(dir.resolve("h2burst/pingora4j"));
+        Files.writeString(b.resolve("h2load.txt"), "finished in 20.00ms, 10000.00 req/s, 1MB/s\n"
+                + "requests: 200 total, 200 started, 200 done, 200 succeeded, 0 failed, 0 errored, 0 timeout\n");
+        Files.writeString(b.resolve("stub-before.txt"), stub(70, 6000));
+        Files.writeString(b.resolve("stub-after.txt"), stub(73, 6201));
+        Report report = new Report(dir, "pingora4j", List.of("nginx"));
+        RunResult h2 = report.runs().stream().filter(x -> x.shape().equals("h2")).findFirst().orElseThrow();
+        assertEquals(189102, h2.wrk().requests());
+        assertEquals(1.0, h2.wrk().p50Ms(), 1e-9, "the nearest-rank median of 1 ms and 3 ms");
+        assertEquals(4, h2.connectionsSinceStart(), 1e-9);
+        assertEquals(1, h2.newConnections(), 1e-9);
+        assertEquals(1, h2.connectorConnects(), 1e-9);
+        assertEquals(189101.0 / 189102, h2.connectorReuse(), 1e-12);
+        assertEquals(10, h2.cpuMicrosPerRequest(), 1e-9);
+        String table = report.markdown();
+        assertTrue(table.contains("| h2 downstream | req/s | – | 94.6k | – |"), table);
+        assertTrue(table.contains("| h2 downstream | upstream connections since the proxy started (at the origin, "
+                + "warm-up included) | – | 4 | – |"), table);
+        assertTrue(table.contains("| h2 downstream | reuse ratio, pingora4j's own count (connector stats) | – | 1.0000 | – |"),
+                table);
+        assertFalse(table.contains("| 2 KiB, 64 clients | upstream connections since"),
+                "a shape without the optional figure has no row for it");
+        assertTrue(table.contains("| pingora4j | 200 | 0 | 2 |"), table);
     }
 
     @Test
