@@ -3,7 +3,8 @@
 # Debian 12 machine with 2 or more cores):
 #
 #   pingora-bench/e2e/run.sh [--quick] [--out DIR] [--rounds N] [--warmup S] [--measure S]
-#                            [--shapes a,b] [--proxies a,b] [--no-build] [--baseline-jar JAR]
+#                            [--shapes a,b|h2|all] [--proxies a,b] [--no-build] [--baseline-jar JAR]
+#                            [--timed-only]
 #
 # It installs what is missing from Debian, builds pingora-bench with Maven, starts an nginx origin
 # and each proxy in turn on loopback ports under a temp dir, and compares, in one interleaved run
@@ -13,15 +14,18 @@
 # pingora-bench/README.md ("End-to-end comparison") says what each figure means. --baseline-jar adds
 # the target pingora4j-baseline: the same proxy from another build's benchmarks.jar (an earlier
 # commit's), measured interleaved with this build's, so a change is judged against its baseline in
-# one run.
+# one run. The HTTP/2 shapes run only when selected (--shapes h2: both; --shapes all: every shape):
+# h2 downstream (h2load over TLS to nginx, HAProxy, nghttpx and pingora4j) and h2 upstream (wrk to
+# HAProxy and pingora4j, which speak h2c to the origin), the latter followed by a burst of 200
+# concurrent requests to a cold HTTP/2 origin. --timed-only skips the strace and start-up phases.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 COMMAND="pingora-bench/e2e/run.sh $*"
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
-QUICK=0 OUT="" ROUNDS="" WARMUP="" MEASURE="" BUILD=1
+QUICK=0 OUT="" ROUNDS="" WARMUP="" MEASURE="" BUILD=1 TIMED_ONLY=0
 SHAPES_WANTED="" PROXIES_WANTED="" BASELINE_JAR=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -33,6 +37,7 @@ while [ $# -gt 0 ]; do
     --shapes) SHAPES_WANTED=$2; shift ;;
     --proxies) PROXIES_WANTED=$2; shift ;;
     --no-build) BUILD=0 ;;
+    --timed-only) TIMED_ONLY=1 ;;
     --baseline-jar) BASELINE_JAR=$(realpath "$2"); shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -63,6 +68,8 @@ have strace || need_apt+=(strace)
 have curl || need_apt+=(curl)
 have openssl || need_apt+=(openssl)
 have taskset || need_apt+=(util-linux)
+have h2load || need_apt+=(nghttp2-client) # the HTTP/2 shapes' load generator
+have nghttpx || need_apt+=(nghttp2-proxy) # a target of the HTTP/2 downstream shape
 have pgrep || need_apt+=(procps)
 # Java2D draws the chart's text with the system's fonts; a minimal image may have none.
 { have fc-list && [ -n "$(fc-list 2>/dev/null)" ]; } || need_apt+=(fontconfig fonts-dejavu-core)
@@ -145,12 +152,15 @@ pick_base() { echo $((10000 + RANDOM % (EPHEMERAL_LOW - 10000 - 20))); }
 BASE=${E2E_PORT_BASE:-$(pick_base)}
 for _ in $(seq 20); do
   ok=1
-  for off in 0 1 2 3 10; do port_free $((BASE + off)) || { ok=0; break; }; done
+  for off in 0 1 2 3 4 5 6 7 10 11; do port_free $((BASE + off)) || { ok=0; break; }; done
   [ "$ok" = 1 ] && break
   [ -z "${E2E_PORT_BASE:-}" ] || { echo "ports from $BASE are in use" >&2; exit 1; }
   BASE=$(pick_base)
 done
 P_ORIGIN=$BASE P_BURST=$((BASE + 1)) P_TLS=$((BASE + 2)) P_STATUS=$((BASE + 3)) P_METRICS=$((BASE + 4)) P_PROXY=$((BASE + 10))
+# HTTP/2: the origin's h2c port (prior knowledge) and its TLS h2 port (the h2 shape's "origin direct"),
+# pingora4j's connector stats, and the proxies' TLS listener.
+P_H2C=$((BASE + 5)) P_H2TLS=$((BASE + 6)) P_STATS=$((BASE + 7)) P_PROXY_TLS=$((BASE + 11))
 
 now() { date +%s.%N; }
 # utime+stime, in clock ticks, of all the given processes
@@ -197,6 +207,7 @@ head -c 65536 /dev/zero | tr '\0' 'b' > "$TMP/origin/www/64k.bin"
   printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' > ext.cnf
   openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 \
     -extfile ext.cnf 2>/dev/null
+  cat server.pem server.key > server-bundle.pem # HAProxy's crt: certificate and key in one file
 )
 CA=$TMP/tls/ca.pem
 
@@ -237,6 +248,15 @@ $(nginx_temp_paths "$TMP/origin")
     ssl_certificate $TMP/tls/server.pem;
     ssl_certificate_key $TMP/tls/server.key;
   }
+  # HTTP/2: h2c with prior knowledge (the h2 upstream shape's origin; nginx 1.22 syntax, a plain
+  # listen ... http2 speaks only h2c), and h2 over TLS (the h2 downstream shape's origin direct).
+  # keepalive_requests above also bounds the requests of one h2 connection (nginx >= 1.19.7).
+  server { listen 127.0.0.1:$P_H2C http2; }
+  server {
+    listen 127.0.0.1:$P_H2TLS ssl http2;
+    ssl_certificate $TMP/tls/server.pem;
+    ssl_certificate_key $TMP/tls/server.key;
+  }
   # New upstream connections are counted here, at the origin: stub_status's accepts.
   server { listen 127.0.0.1:$P_STATUS; location = /status { stub_status; } }
 }
@@ -249,7 +269,9 @@ for _ in $(seq 100); do stub | grep -q 'server accepts' && break; sleep 0.1; don
 stub | grep -q 'server accepts' || { echo "the origin did not start:" >&2; cat "$TMP/origin/error.log" >&2; exit 1; }
 
 # ---------------------------------------------------------------- shapes and proxies
-# shape: id|label|path|clients|upstream kind (plain, burst, tls)|loops|pool (parity or default)
+# shape: id|label|path|clients|kind|loops|pool (parity, default or a number)
+# kind: the upstream (plain, burst, tls), or an HTTP/2 shape: h2tls (h2load, TLS with ALPN h2, to the
+# proxy; HTTP/1.1 to the origin) or h2up (wrk to the proxy; h2c with prior knowledge to the origin).
 ALL_SHAPES=(
   "2k-c64|2 KiB, 64 clients|/2k.bin|64|plain|1|parity"
   "64k-c64|64 KiB, 64 clients|/64k.bin|64|plain|1|parity"
@@ -257,12 +279,20 @@ ALL_SHAPES=(
   "tls-2k-c64|TLS upstream, 2 KiB, 64 clients|/2k.bin|64|tls|1|parity"
   "2loops-2k-c64|2 loops, 2 KiB, 64 clients|/2k.bin|64|plain|2|parity"
   "burst-2k-c64|burst, 2 KiB, 64 clients|/2k.bin|64|burst|1|parity"
+  # 64 clients x 10 streams: up to 640 requests in flight, so a pool of 1024 lets no proxy close
+  # and reopen upstream connections for want of room.
+  "h2-tls-2k-c64|h2 downstream (TLS), 2 KiB, 64 clients x 10 streams|/2k.bin|64|h2tls|1|1024"
+  "h2-upstream-2k-c64|h2 upstream (h2c origin), 2 KiB, 64 clients|/2k.bin|64|h2up|1|parity"
 )
+H2_SHAPES=h2-tls-2k-c64,h2-upstream-2k-c64
+H2_STREAMS=10 # h2load -m: concurrent streams per client connection
+H2_BURST=200  # the cold-origin burst: concurrent requests
 ALL_PROXIES=(
   "origin|origin direct"
   "nginx|nginx"
   "haproxy|HAProxy"
   "reactor-netty|Reactor Netty"
+  "nghttpx|nghttpx"
   "pingora4j|pingora4j"
   "pingora4j-metrics|pingora4j, metrics on"
 )
@@ -273,9 +303,37 @@ pick() { # $1 = wanted ids (comma list, empty = all), rest = entries; prints the
     if [ -z "$wanted" ] || [[ ",$wanted," == *",${e%%|*},"* ]]; then echo "$e"; fi
   done
 }
-mapfile -t SHAPES < <(pick "$SHAPES_WANTED" "${ALL_SHAPES[@]}")
+# Which targets a kind of shape has: HTTP/2 downstream has no Reactor Netty (not set up for it
+# here); HTTP/2 upstream only HAProxy and pingora4j (nginx 1.22 proxies over HTTP/1.x only, wrk
+# cannot speak h2c to the origin directly); nghttpx is a target of HTTP/2 downstream only.
+supports() { # KIND PROXY-ID
+  case "$1:$2" in
+    h2tls:reactor-netty) return 1 ;;
+    h2tls:*) return 0 ;;
+    h2up:haproxy|h2up:pingora4j|h2up:pingora4j-metrics|h2up:pingora4j-baseline) return 0 ;;
+    h2up:*) return 1 ;;
+    *:nghttpx) return 1 ;;
+    *) return 0 ;;
+  esac
+}
+kind_of() { local e=$1; IFS='|' read -r _ _ _ _ k _ <<< "$e"; echo "$k"; }
+case "$SHAPES_WANTED" in
+  "") # the default: every shape but the HTTP/2 ones
+    mapfile -t SHAPES < <(for e in "${ALL_SHAPES[@]}"; do [[ ",$H2_SHAPES," == *",${e%%|*},"* ]] || echo "$e"; done) ;;
+  all) mapfile -t SHAPES < <(pick "" "${ALL_SHAPES[@]}") ;;
+  *) wanted=",$SHAPES_WANTED,"; wanted=${wanted//,h2,/,$H2_SHAPES,} # h2: both HTTP/2 shapes
+     mapfile -t SHAPES < <(pick "$wanted" "${ALL_SHAPES[@]}") ;;
+esac
 mapfile -t PROXIES < <(pick "$PROXIES_WANTED" "${ALL_PROXIES[@]}")
+if [ -z "$PROXIES_WANTED" ]; then
+  # By default, only the targets that have a run in the selected shapes (nghttpx only with h2).
+  mapfile -t PROXIES < <(for p in "${PROXIES[@]}"; do
+    for s in "${SHAPES[@]}"; do if supports "$(kind_of "$s")" "${p%%|*}"; then echo "$p"; break; fi; done
+  done)
+fi
 [ ${#SHAPES[@]} -gt 0 ] && [ ${#PROXIES[@]} -gt 0 ] || { echo "no shape or no proxy selected" >&2; exit 2; }
+has_kind() { local s; for s in "${SHAPES[@]}"; do [ "$(kind_of "$s")" = "$1" ] && return 0; done; return 1; }
+has_proxy() { grep -q "^$1|" <(printf '%s\n' "${PROXIES[@]}"); }
 for s in "${SHAPES[@]}"; do IFS='|' read -r id label _ <<< "$s"; echo "$id|$label"; done > "$OUT/shapes.txt"
 printf '%s\n' "${PROXIES[@]}" > "$OUT/proxies.txt"
 # The pool for the parity shapes (idle connections kept per upstream); "default" leaves each proxy's.
@@ -283,21 +341,29 @@ PARITY_POOL=256
 DEFAULT_NGINX_KEEPALIVE=128 # nginx keeps no idle upstream connection unless told: 128 = pingora4j's default
 
 # ---------------------------------------------------------------- starting a proxy
-# start_proxy ID UPSTREAM_KIND LOOPS POOL CPUS DIR: sets PROXY_PIDS (all its processes), PROXY_MAIN
-# (the one to signal) and PROXY_URL_BASE. The origin "proxy" starts nothing.
+# start_proxy ID KIND LOOPS POOL CPUS DIR: sets PROXY_PIDS (all its processes), PROXY_MAIN
+# (the one to signal) and PROXY_URL_BASE (h2tls: the proxy's TLS listener). The origin "proxy"
+# starts nothing.
 start_proxy() {
   local id=$1 kind=$2 loops=$3 pool=$4 cpus=$5 dir=$6
   local up_port=$P_ORIGIN scheme=http
-  case "$kind" in burst) up_port=$P_BURST ;; tls) up_port=$P_TLS scheme=https ;; esac
-  PROXY_PIDS=() PROXY_MAIN="" PROXY_URL_BASE="http://127.0.0.1:$P_PROXY"
+  case "$kind" in burst) up_port=$P_BURST ;; tls) up_port=$P_TLS scheme=https ;; h2up) up_port=$P_H2C ;; esac
+  PROXY_PIDS=() PROXY_MAIN="" PROXY_URL_BASE="http://127.0.0.1:$P_PROXY" PROXY_STATS_URL=""
+  [ "$kind" = h2tls ] && PROXY_URL_BASE="https://127.0.0.1:$P_PROXY_TLS"
   mkdir -p "$dir"
   case "$id" in
     origin)
       PROXY_URL_BASE="$scheme://127.0.0.1:$up_port"
+      [ "$kind" = h2tls ] && PROXY_URL_BASE="https://127.0.0.1:$P_H2TLS"
       return ;;
     nginx)
-      local keepalive=$pool tls_conf=""
+      local keepalive=$pool tls_conf="" h2_listen=""
       [ "$pool" = default ] && keepalive=$DEFAULT_NGINX_KEEPALIVE
+      if [ "$kind" = h2tls ]; then # nginx 1.22: "listen ... ssl http2" (not 1.25's "http2 on")
+        h2_listen="listen 127.0.0.1:$P_PROXY_TLS ssl http2;
+    ssl_certificate $TMP/tls/server.pem;
+    ssl_certificate_key $TMP/tls/server.key;"
+      fi
       if [ "$kind" = tls ]; then
         tls_conf="proxy_ssl_verify on; proxy_ssl_trusted_certificate $CA; proxy_ssl_name localhost;
       proxy_ssl_server_name on; proxy_ssl_session_reuse on;"
@@ -315,6 +381,7 @@ $(nginx_temp_paths "$dir")
   upstream origin { server 127.0.0.1:$up_port; keepalive $keepalive; keepalive_requests 10000000; }
   server {
     listen 127.0.0.1:$P_PROXY;
+    $h2_listen
     location / {
       proxy_pass $scheme://origin;
       proxy_http_version 1.1;
@@ -329,8 +396,10 @@ EOF
       taskset -c "$cpus" nginx -c "$dir/nginx.conf" -p "$dir" > "$dir/proxy.log" 2>&1 &
       PROXY_MAIN=$! ;;
     haproxy)
-      local server_opts=""
+      local server_opts="" h2_bind=""
       [ "$kind" = tls ] && server_opts="ssl verify required ca-file $CA sni str(localhost) verifyhost localhost"
+      [ "$kind" = h2up ] && server_opts="proto h2" # h2c with prior knowledge
+      [ "$kind" = h2tls ] && h2_bind="bind 127.0.0.1:$P_PROXY_TLS ssl crt $TMP/tls/server-bundle.pem alpn h2,http/1.1"
       cat > "$dir/haproxy.cfg" <<EOF
 global
   nbthread $loops
@@ -343,6 +412,7 @@ defaults
   timeout http-keep-alive 60s
 frontend fe
   bind 127.0.0.1:$P_PROXY
+  $h2_bind
   default_backend be
 backend be
   http-reuse always
@@ -350,6 +420,25 @@ backend be
   server origin 127.0.0.1:$up_port $server_opts
 EOF
       taskset -c "$cpus" haproxy -db -f "$dir/haproxy.cfg" > "$dir/proxy.log" 2>&1 &
+      PROXY_MAIN=$! ;;
+    nghttpx)
+      # Only its TLS frontend (h2, http/1.1 through ALPN) to the HTTP/1.1 origin; --conf so that
+      # /etc/nghttpx/nghttpx.conf is not read. Its backend pool has no size, only a keep-alive time
+      # (60 s, as the others'). It passes the client's :authority as Host (no rewrite to
+      # api.example.com).
+      cat > "$dir/nghttpx.conf" <<EOF
+frontend=127.0.0.1,$P_PROXY_TLS
+backend=127.0.0.1,$up_port;;proto=http/1.1
+private-key-file=$TMP/tls/server.key
+certificate-file=$TMP/tls/server.pem
+workers=$loops
+no-ocsp=yes
+backend-keep-alive-timeout=60s
+backend-connections-per-frontend=0
+errorlog-file=$dir/error.log
+pid-file=$dir/nghttpx.pid
+EOF
+      taskset -c "$cpus" nghttpx --conf="$dir/nghttpx.conf" > "$dir/proxy.log" 2>&1 &
       PROXY_MAIN=$! ;;
     reactor-netty|pingora4j|pingora4j-metrics|pingora4j-baseline)
       local main=org.pingora4j.bench.e2e.PingoraBenchProxy
@@ -359,6 +448,15 @@ EOF
       [ "$pool" = default ] || args+=(--pool "$pool")
       [ "$kind" = tls ] && args+=(--tls --ca "$CA" --sni localhost)
       [ "$id" = pingora4j-metrics ] && args+=(--metrics "127.0.0.1:$P_METRICS")
+      [ "$kind" = h2tls ] && args+=(--tls-listen "127.0.0.1:$P_PROXY_TLS" --cert "$TMP/tls/server.pem"
+                                    --key "$TMP/tls/server.key")
+      [ "$kind" = h2up ] && args+=(--h2-upstream)
+      # The connector's counters, read around the phase (not in the baseline: an older build may
+      # not know the option).
+      if [[ "$kind" == h2* ]] && [ "$id" != pingora4j-baseline ] && [ "$id" != reactor-netty ]; then
+        args+=(--stats "127.0.0.1:$P_STATS")
+        PROXY_STATS_URL="http://127.0.0.1:$P_STATS/"
+      fi
       local jar=$JAR
       [ "$id" = pingora4j-baseline ] && jar=$BASELINE_JAR
       # shellcheck disable=SC2086
@@ -386,12 +484,15 @@ wait_ready() {
   return 1
 }
 
-# After it answers, nginx's workers exist: count them in.
+# After it answers, nginx's workers (nghttpx's worker process) exist: count them in, and theirs.
 collect_children() {
   [ -n "$PROXY_MAIN" ] || return 0
-  local kids
-  kids=$(pgrep -P "$PROXY_MAIN" || true)
-  for k in $kids; do PROXY_PIDS+=("$k"); done
+  local parents=("$PROXY_MAIN") kids k
+  while [ ${#parents[@]} -gt 0 ]; do
+    kids=$(pgrep -P "$(IFS=,; echo "${parents[*]}")" || true)
+    parents=()
+    for k in $kids; do PROXY_PIDS+=("$k"); parents+=("$k"); done
+  done
 }
 
 stop_proxy() {
@@ -406,6 +507,21 @@ load() { # load CLIENTS SECONDS URL [extra wrk args]
   local clients=$1 seconds=$2 url=$3; shift 3
   taskset -c "$LOAD_CPU" wrk -t1 -c"$clients" -d"${seconds}s" --timeout 2s "$@" "$url" || true
 }
+# h2load, one thread, TLS offering only h2 (a server that does not pick it fails every request
+# instead of being measured over HTTP/1.1). With -D, h2load 1.52 stops only the clients whose
+# connection is up when the duration ends: one still in its TLS handshake then runs on, and h2load
+# never exits (seen with a cold JVM, whose first 64 handshakes took up to 5 s). Hence `timeout`,
+# and the count-based connect pass of the warm-up (load_h2_connect).
+load_h2() { # load_h2 CLIENTS SECONDS URL [extra h2load args]
+  local clients=$1 seconds=$2 url=$3; shift 3
+  taskset -c "$LOAD_CPU" timeout -k 5 $((seconds + 60)) \
+    h2load -t1 -c"$clients" -m"$H2_STREAMS" -D"$seconds" --npn-list=h2 "$@" "$url" || true
+}
+# Every client connects and makes 100 requests (count-based: h2load waits for all of them).
+load_h2_connect() { # load_h2_connect CLIENTS URL
+  taskset -c "$LOAD_CPU" timeout -k 5 120 \
+    h2load -t1 -c"$1" -m"$H2_STREAMS" -n$(($1 * 100)) --npn-list=h2 "$2" || true
+}
 
 WARNINGS=$OUT/warnings.txt
 : > "$WARNINGS"
@@ -415,6 +531,16 @@ warn() { echo "WARNING: $*" | tee -a "$WARNINGS" >&2; }
 check() { # URL EXPECTED_SIZE FILE
   curl -s --cacert "$CA" -o /dev/null -w '%{http_code} %{size_download}\n' --max-time 5 "$1" > "$3" || true
   [ "$(cat "$3")" = "200 $2" ] || warn "check of $1 gave '$(cat "$3")', expected '200 $2'"
+}
+# check_h2: the same over HTTP/2 (TLS, ALPN h2): 200, the file's size, and HTTP version 2
+check_h2() { # URL EXPECTED_SIZE FILE
+  curl -s --http2 --cacert "$CA" -o /dev/null -w '%{http_code} %{size_download} %{http_version}\n' --max-time 5 "$1" > "$3" || true
+  [ "$(cat "$3")" = "200 $2 2" ] || warn "check of $1 over HTTP/2 gave '$(cat "$3")', expected '200 $2 2'"
+}
+# pingora4j's connector counters, when start_proxy asked it to serve them (--stats)
+proxy_stats() { # FILE
+  [ -n "$PROXY_STATS_URL" ] || return 0
+  curl -s --max-time 5 "$PROXY_STATS_URL" > "$1" || true
 }
 
 # ---------------------------------------------------------------- one timed run
@@ -426,8 +552,11 @@ timed_run() { # SHAPE-ENTRY PROXY-ID ROUND
   [ "$pool" = parity ] && pool=$PARITY_POOL
   [ "$loops" -ge 2 ] && cpus=$BOTH_CPUS
   [ "$path" = /64k.bin ] && size=65536
+  supports "$kind" "$id" || return 0
   mkdir -p "$dir"
   printf '  round %s  %-28s %-14s ' "$round" "$label" "$id"
+  # HTTP/2 shapes: every upstream connection the proxy opens, from before it starts
+  [[ "$kind" == h2* ]] && stub > "$dir/stub-start.txt"
   start_proxy "$id" "$kind" "$loops" "$pool" "$cpus" "$TMP/run/$sid-$id-$round"
   local url="$PROXY_URL_BASE$path"
   if ! wait_ready "$url" "$(now)" > /dev/null; then
@@ -435,11 +564,21 @@ timed_run() { # SHAPE-ENTRY PROXY-ID ROUND
     stop_proxy "$id"; echo "FAILED"; return 0
   fi
   collect_children
-  check "$url" "$size" "$dir/check.txt"
-  load "$clients" "$WARMUP" "$url" > "$dir/warm.txt" 2>&1
+  if [ "$kind" = h2tls ]; then
+    check_h2 "$url" "$size" "$dir/check.txt"
+    load_h2_connect "$clients" "$url" > "$dir/warm-connect.txt" 2>&1
+    load_h2 "$clients" "$WARMUP" "$url" > "$dir/warm.txt" 2>&1
+  else
+    check "$url" "$size" "$dir/check.txt"
+    load "$clients" "$WARMUP" "$url" > "$dir/warm.txt" 2>&1
+  fi
+  proxy_stats "$dir/proxy-stats-before.txt"
   stub > "$dir/stub-before.txt"
   local c0; c0=$(cpu_ticks "${PROXY_PIDS[@]}")
-  if [ "$kind" = burst ]; then
+  if [ "$kind" = h2tls ]; then
+    # Its per-request log gives the percentiles (h2load prints none); gzipped once the proxy stopped.
+    load_h2 "$clients" "$MEASURE" "$url" --log-file="$dir/h2load.log" > "$dir/h2load.txt" 2>&1
+  elif [ "$kind" = burst ]; then
     : > "$dir/wrk.txt"
     for _ in $(seq "$BURSTS"); do
       sleep "$BURST_GAP"
@@ -453,15 +592,56 @@ timed_run() { # SHAPE-ENTRY PROXY-ID ROUND
     peak_rss_kb "${PROXY_PIDS[@]}" > "$dir/rss.txt"
   fi
   stub > "$dir/stub-after.txt"
+  proxy_stats "$dir/proxy-stats-after.txt"
   stop_proxy "$id"
-  awk '/Requests\/sec/ { r += $2; n++ } /Socket errors|Non-2xx/ { e = e " " $0 }
-       END { printf "%.0f req/s%s\n", (n ? r / n : 0), e }' "$dir/wrk.txt"
+  if [ "$kind" = h2tls ]; then
+    [ -f "$dir/h2load.log" ] && gzip -1 "$dir/h2load.log"
+    grep -q '^finished in' "$dir/h2load.txt" || warn "$id: h2load printed no summary for $label (round $round; killed by timeout?)"
+    grep -q '^Application protocol: h2$' "$dir/h2load.txt" \
+      || warn "$id: h2load did not negotiate h2 for $label (round $round): $(grep -m1 -i 'protocol\|fail\|error' "$dir/h2load.txt" || true)"
+    awk '/^finished in/ { r = $4 } /^requests:/ { f = $10 } END { printf "%.0f req/s, %d failed\n", r, f }' "$dir/h2load.txt"
+  else
+    awk '/Requests\/sec/ { r += $2; n++ } /Socket errors|Non-2xx/ { e = e " " $0 }
+         END { printf "%.0f req/s%s\n", (n ? r / n : 0), e }' "$dir/wrk.txt"
+  fi
+}
+
+# ---------------------------------------------------------------- cold HTTP/2 origin (separate phase)
+# A fresh proxy, told to speak h2c to the origin, has no upstream connection yet: H2_BURST requests
+# arrive at once (curl --parallel --parallel-immediate: H2_BURST HTTP/1.1 connections opened at
+# once, one request each; not h2load --h1, whose parser takes HAProxy's empty reason phrase,
+# "HTTP/1.1 200 ", for a failure), and the origin counts the connections the proxy opens for them.
+# Readiness is a TCP connect, not a request, so that nothing reaches the origin before the burst.
+h2burst_run() { # PROXY-ID
+  local id=$1 dir="$OUT/h2burst/$1"
+  supports h2up "$id" || return 0
+  mkdir -p "$dir"
+  printf '  burst   %-14s ' "$id"
+  start_proxy "$id" h2up 1 "$PARITY_POOL" "$SERVER_CPU" "$TMP/h2burst-$id"
+  local up=0
+  for _ in $(seq 600); do
+    kill -0 "$PROXY_MAIN" 2>/dev/null || break
+    if ! port_free "$P_PROXY"; then up=1; break; fi
+    sleep 0.05
+  done
+  if [ "$up" = 0 ]; then warn "$id did not listen (h2 burst)"; stop_proxy; echo; return 0; fi
+  sleep 0.5 # the listener is bound: let the rest of the start-up finish
+  stub > "$dir/stub-before.txt"
+  taskset -c "$LOAD_CPU" timeout -k 5 60 curl -s --parallel --parallel-immediate --parallel-max "$H2_BURST" \
+    --max-time 30 -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$P_PROXY/2k.bin?[1-$H2_BURST]" \
+    > "$dir/codes.txt" 2> /dev/null || true
+  stub > "$dir/stub-after.txt"
+  stop_proxy
+  awk '/^[23][0-9][0-9]$/ { s++ } END { printf "%d answered, %d failed", s, '"$H2_BURST"' - s }' "$dir/codes.txt"
+  awk '/server accepts/ { getline; a[++n] = $1 } END { if (n == 2) printf ", %d origin connections opened\n", a[2] - a[1] - 1; else print "" }' \
+    "$dir/stub-before.txt" "$dir/stub-after.txt"
 }
 
 # ---------------------------------------------------------------- socket calls (separate phase)
 strace_run() { # PROXY-ID
   local id=$1 dir="$OUT/strace/$1" url="http://127.0.0.1:$P_PROXY/2k.bin"
   [ "$id" = origin ] && return 0
+  supports plain "$id" || return 0
   mkdir -p "$dir"
   printf '  strace  %-14s ' "$id"
   start_proxy "$id" plain 1 "$PARITY_POOL" "$SERVER_CPU" "$TMP/strace-$id"
@@ -494,6 +674,7 @@ strace_run() { # PROXY-ID
 startup_run() { # PROXY-ID
   local id=$1 dir="$OUT/startup/$1"
   [ "$id" = origin ] && return 0
+  supports plain "$id" || return 0
   mkdir -p "$dir"
   printf '  startup %-14s ' "$id"
   local t0; t0=$(now)
@@ -523,18 +704,37 @@ pom_prop() { sed -n "s:.*<$2>\(.*\)</$2>.*:\1:p" "$1" | sed -n 1p; }
   echo "- **CPU:** each proxy has 1 worker / thread / event loop and shares core $SERVER_CPU with the origin (nginx, 1 worker); wrk runs on core $LOAD_CPU. Two loops: the proxy's 2 workers may use cores $BOTH_CPUS."
   echo "- **Pools:** $PARITY_POOL idle upstream connections where the shape does not say \"default pool\". Default pool: pingora4j 128 (\`ServerConf\` default), nginx \`keepalive $DEFAULT_NGINX_KEEPALIVE\` (nginx keeps none by default; 128 for parity), HAProxy no cap on idle connections (its default), Reactor Netty 128 *active* connections with an unbounded wait queue (its own default, 16 active and 32 waiting, refuses requests at 256 clients)."
   echo "- **TLS upstream:** all four verify the origin's certificate against the CA made for the run: nginx \`proxy_ssl_verify on\` (name localhost), HAProxy \`verify required verifyhost localhost\`, Reactor Netty its trust manager (host name checked by default), pingora4j \`PeerOptions.ca\` (SNI localhost)."
+  if has_kind h2tls || has_kind h2up; then
+    echo "- **HTTP/2:** $(version h2load --version); $(version nghttpx --version). Every proxy's TLS listener uses the run's certificate (ECDSA P-256) and offers \`h2, http/1.1\` through ALPN: nginx \`listen ... ssl http2\`, HAProxy \`bind ... ssl crt ... alpn h2,http/1.1\`, nghttpx (\`workers=1\`, backend keep-alive 60 s, no pool cap), pingora4j \`addTls\` (\`HttpServerOptions.h2\`, the JDK's TLS: no netty-tcnative in the bench jar). h2 downstream: \`h2load -t1 -c64 -m$H2_STREAMS -D ... --npn-list=h2\` over TLS (${WARMUP} s warm-up run, then ${MEASURE} s measured; p50/p99 from its \`--log-file\`, errors = its \`failed\`), proxies to the HTTP/1.1 origin with a pool of 1024 (640 requests in flight). h2 upstream: wrk as above to the proxy's plain port, proxy to the origin's h2c port (\`listen ... http2\`, prior knowledge; HAProxy \`server ... proto h2\`, pingora4j \`Alpn.H2\`, default stream cap: min(origin's 128, 100)); \"since the proxy started\" counts the origin's accepts from before the proxy's start, warm-up included. Burst: a fresh proxy, $H2_BURST concurrent requests (\`curl --parallel --parallel-immediate\`, one HTTP/1.1 connection each) to the cold h2c origin."
+  fi
   echo "- **JVM:** \`$JVM_OPTS\`"
 } > "$OUT/meta.md"
 
 # ---------------------------------------------------------------- go
 per_run=$((WARMUP + MEASURE + 3))
 burst_run=$(awk -v w="$WARMUP" -v b="$BURSTS" -v g="$BURST_GAP" 'BEGIN { printf "%d", w + b * (1 + g + 0.2) + 3 }')
-n_burst=0
-for s in "${SHAPES[@]}"; do if [[ "$s" == *"|burst|"* ]]; then n_burst=$((n_burst + 1)); fi; done
-total=$(( ROUNDS * ${#PROXIES[@]} * ((${#SHAPES[@]} - n_burst) * per_run + n_burst * burst_run)
-          + ${#PROXIES[@]} * (WARMUP + STRACE_SECONDS + 3 + STARTUP_WINDOWS * 11 / 10 + 2) ))
+per_round=0 n_runs=0 n_phased=0 n_h2burst=0
+for s in "${SHAPES[@]}"; do
+  for p in "${PROXIES[@]}"; do
+    supports "$(kind_of "$s")" "${p%%|*}" || continue
+    n_runs=$((n_runs + 1))
+    case "$(kind_of "$s")" in
+      burst) per_round=$((per_round + burst_run)) ;;
+      h2tls) per_round=$((per_round + per_run + 5)) ;; # + the warm-up's connect pass
+      *) per_round=$((per_round + per_run)) ;;
+    esac
+  done
+done
+for p in "${PROXIES[@]}"; do
+  if [ "$TIMED_ONLY" = 0 ] && supports plain "${p%%|*}"; then n_phased=$((n_phased + 1)); fi
+  if has_kind h2up && supports h2up "${p%%|*}"; then n_h2burst=$((n_h2burst + 1)); fi
+done
+total=$(( ROUNDS * per_round + n_phased * (WARMUP + STRACE_SECONDS + 3 + STARTUP_WINDOWS * 11 / 10 + 2)
+          + n_h2burst * 5 ))
+phases="then strace and start-up phases"
+[ "$TIMED_ONLY" = 1 ] && phases="no strace or start-up phase (--timed-only)"
 echo "results: $OUT"
-echo "expected duration: about $(( (total + 59) / 60 )) min ($ROUNDS round(s) x ${#SHAPES[@]} shape(s) x ${#PROXIES[@]} target(s), ${WARMUP} s warm-up + ${MEASURE} s measured each, then strace and start-up phases)"
+echo "expected duration: about $(( (total + 59) / 60 )) min ($ROUNDS round(s) x $n_runs run(s) of ${#SHAPES[@]} shape(s) and ${#PROXIES[@]} target(s), ${WARMUP} s warm-up + ${MEASURE} s measured each, $phases)"
 started=$(date +%s)
 for round in $(seq "$ROUNDS"); do
   for shape in "${SHAPES[@]}"; do
@@ -543,16 +743,33 @@ for round in $(seq "$ROUNDS"); do
     done
   done
 done
-echo "socket calls per request (strace -f -c, a separate ${STRACE_SECONDS} s phase of 4 keep-alive clients):"
-for p in "${PROXIES[@]}"; do strace_run "${p%%|*}"; done
-echo "start to 90% of steady throughput:"
-for p in "${PROXIES[@]}"; do startup_run "${p%%|*}"; done
+if has_kind h2up; then
+  echo "burst of $H2_BURST concurrent requests to a cold HTTP/2 origin (a fresh proxy each):"
+  mkdir -p "$OUT/h2burst"
+  echo "$H2_BURST requests at once, one per HTTP/1.1 connection (curl --parallel --parallel-immediate), to the proxy's plain port; origin nginx h2c, http2_max_concurrent_streams 128" > "$OUT/h2burst/how.txt"
+  for p in "${PROXIES[@]}"; do h2burst_run "${p%%|*}"; done
+fi
+if [ "$TIMED_ONLY" = 0 ]; then
+  echo "socket calls per request (strace -f -c, a separate ${STRACE_SECONDS} s phase of 4 keep-alive clients):"
+  for p in "${PROXIES[@]}"; do strace_run "${p%%|*}"; done
+  echo "start to 90% of steady throughput:"
+  for p in "${PROXIES[@]}"; do startup_run "${p%%|*}"; done
+fi
 stop_pid "$ORIGIN_PID" TERM
 echo "took $(( ($(date +%s) - started + 59) / 60 )) min"
 echo
 
+# The ratios: pingora4j against nginx and Reactor Netty; with the HTTP/2 shapes also against HAProxy
+# and nghttpx (the other proxies of those shapes), when they ran.
+VERSUS=nginx,reactor-netty
+if has_kind h2tls || has_kind h2up; then
+  # only those that ran (the h1 shapes keep both columns whatever was selected, as before)
+  VERSUS=""
+  for v in nginx reactor-netty haproxy nghttpx; do if has_proxy "$v"; then VERSUS+=${VERSUS:+,}$v; fi; done
+  [ -n "$VERSUS" ] || VERSUS=nginx
+fi
 java -Djava.awt.headless=true -cp "$JAR" org.pingora4j.bench.e2e.Report "$OUT" \
-  --subject pingora4j --versus nginx,reactor-netty
+  --subject pingora4j --versus "$VERSUS"
 if grep -q '^pingora4j-metrics|' "$OUT/proxies.txt" && grep -q '^pingora4j|' "$OUT/proxies.txt"; then
   # What the meters cost: pingora4j with metrics on against pingora4j, paired by shape and round.
   awk -F, 'NR > 1 && ($2 == "pingora4j" || $2 == "pingora4j-metrics") && $13 != "" {

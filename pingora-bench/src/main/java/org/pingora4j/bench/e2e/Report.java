@@ -21,9 +21,9 @@ import java.util.stream.Stream;
  * {@code meta.md} (the machine, versions and command, copied to the top of the table),
  * {@code runs/SHAPE/PROXY/rN/} (see {@link RunResult}), {@code strace/PROXY/} ({@code strace.txt}
  * and {@code requests.txt}) and {@code startup/PROXY/} ({@code ready.txt}, {@code windows.txt}; see
- * {@link Startup}), and for the HTTP/2 upstream shape {@code h2burst/PROXY/} ({@code h2load.txt},
- * {@code stub-before.txt}, {@code stub-after.txt}: a burst of concurrent requests through a fresh
- * proxy to a cold HTTP/2 origin).
+ * {@link Startup}), and for the HTTP/2 upstream shape {@code h2burst/PROXY/} ({@code codes.txt},
+ * one status code a line, {@code stub-before.txt}, {@code stub-after.txt}: a burst of concurrent
+ * requests through a fresh proxy to a cold HTTP/2 origin) with {@code h2burst/how.txt}.
  */
 public final class Report {
 
@@ -139,10 +139,11 @@ public final class Report {
                 out.append('\n');
             }
         }
-        out.append('\n').append(socketCalls()).append('\n').append(startup());
-        String burst = h2Burst();
-        if (!burst.isEmpty()) {
-            out.append('\n').append(burst);
+        // Each section only if its phase ran (run.sh --timed-only skips strace and start-up).
+        for (String section : List.of(socketCalls(), startup(), h2Burst())) {
+            if (!section.isEmpty()) {
+                out.append('\n').append(section);
+            }
         }
         List<String> warnings = new ArrayList<>();
         Path file = dir.resolve("warnings.txt");
@@ -158,6 +159,9 @@ public final class Report {
     }
 
     private String socketCalls() {
+        if (!Files.isDirectory(dir.resolve("strace"))) {
+            return "";
+        }
         StringBuilder out = new StringBuilder("Socket calls per proxied request (strace -f -c over a separate "
                 + "keep-alive phase, never during a timed one; requests counted at the origin):\n\n"
                 + "| proxy | socket reads/writes | epoll_ctl | every traced call |\n|---|---|---|---|\n");
@@ -180,6 +184,9 @@ public final class Report {
     }
 
     private String startup() {
+        if (!Files.isDirectory(dir.resolve("startup"))) {
+            return "";
+        }
         StringBuilder out = new StringBuilder("Start to 90% of steady throughput (fresh process, 2 KiB, 64 clients, "
                 + "back-to-back 1 s windows; steady = median of the last " + Startup.STEADY_WINDOWS
                 + " windows):\n\n| proxy | first response | 90% of steady reached | steady req/s |\n|---|---|---|---|\n");
@@ -207,22 +214,17 @@ public final class Report {
         String how = Files.exists(bdir.resolve("how.txt")) ? RunResult.text(bdir.resolve("how.txt")).strip() : "";
         StringBuilder out = new StringBuilder("Burst to a cold HTTP/2 origin (a fresh proxy, no upstream connection yet"
                 + (how.isEmpty() ? "" : "; " + how) + "; connections counted at the origin):\n\n"
-                + "| proxy | requests answered 2xx/3xx | client-visible errors | origin connections opened |\n"
+                + "| proxy | requests answered 2xx/3xx | other answers and failures | origin connections opened |\n"
                 + "|---|---|---|---|\n");
         for (Map.Entry<String, String> proxy : proxies.entrySet()) {
             Path pdir = bdir.resolve(proxy.getKey());
-            if (!Files.exists(pdir.resolve("h2load.txt"))) {
+            if (!Files.exists(pdir.resolve("codes.txt"))) {
                 continue;
             }
-            String answered = "–";
-            String errors = "–";
-            try {
-                H2loadResult r = H2loadResult.parse(RunResult.text(pdir.resolve("h2load.txt")), null);
-                answered = Long.toString(r.succeeded());
-                errors = Long.toString(r.failed());
-            } catch (IllegalArgumentException e) {
-                errors = "no h2load summary";
-            }
+            // One status code per request, curl's 000 for one that got no answer.
+            List<String> codes = RunResult.text(pdir.resolve("codes.txt")).lines().map(String::strip)
+                    .filter(c -> !c.isEmpty()).toList();
+            long answered = codes.stream().filter(c -> c.matches("[23]\\d\\d")).count();
             String opened = "–";
             try {
                 StubStatus before = StubStatus.parse(RunResult.text(pdir.resolve("stub-before.txt")));
@@ -231,8 +233,8 @@ public final class Report {
             } catch (RuntimeException e) {
                 // a missing or failed status page: unknown
             }
-            out.append("| ").append(proxy.getValue()).append(" | ").append(answered).append(" | ").append(errors)
-                    .append(" | ").append(opened).append(" |\n");
+            out.append("| ").append(proxy.getValue()).append(" | ").append(answered).append(" | ")
+                    .append(codes.size() - answered).append(" | ").append(opened).append(" |\n");
         }
         return out.toString();
     }

@@ -125,8 +125,7 @@ class ReportTest {
         Files.writeString(r.resolve("proxy-stats-after.txt"), ConnectorCountersTest.page(193102, 193098, 4));
         Files.writeString(r.resolve("cpu.txt"), "0 189.102 100\n"); // 1.89102 s
         Path b = Files.createDirectories(dir.resolve("h2burst/pingora4j"));
-        Files.writeString(b.resolve("h2load.txt"), "finished in 20.00ms, 10000.00 req/s, 1MB/s\n"
-                + "requests: 200 total, 200 started, 200 done, 200 succeeded, 0 failed, 0 errored, 0 timeout\n");
+        Files.writeString(b.resolve("codes.txt"), "200\n".repeat(198) + "502\n000\n");
         Files.writeString(b.resolve("stub-before.txt"), stub(70, 6000));
         Files.writeString(b.resolve("stub-after.txt"), stub(73, 6201));
         Report report = new Report(dir, "pingora4j", List.of("nginx"));
@@ -146,7 +145,7 @@ class ReportTest {
                 table);
         assertFalse(table.contains("| 2 KiB, 64 clients | upstream connections since"),
                 "a shape without the optional figure has no row for it");
-        assertTrue(table.contains("| pingora4j | 200 | 0 | 2 |"), table);
+        assertTrue(table.contains("| pingora4j | 198 | 2 | 2 |"), table);
     }
 
     @Test
