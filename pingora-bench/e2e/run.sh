@@ -355,7 +355,7 @@ start_proxy() {
     origin)
       PROXY_URL_BASE="$scheme://127.0.0.1:$up_port"
       [ "$kind" = h2tls ] && PROXY_URL_BASE="https://127.0.0.1:$P_H2TLS"
-      return ;;
+      return 0 ;;
     nginx)
       local keepalive=$pool tls_conf="" h2_listen=""
       [ "$pool" = default ] && keepalive=$DEFAULT_NGINX_KEEPALIVE
