@@ -3,6 +3,7 @@ package org.pingora4j.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -33,6 +34,11 @@ final class Http2ServerPipeline {
                 .initialWindowSize(options.h2StreamWindow());
         Http2ServerConnection<C> connection = new Http2ServerConnection<>(service, tls);
         channel.pipeline()
+                // Responses of many streams finish within one turn of the loop, each with its own
+                // flush (they come from upstream reads, not from this connection's read, which
+                // Netty would batch): gathered into one write per turn, not one send per stream.
+                .addLast("pingora-h2-flush", new FlushConsolidationHandler(
+                        FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true))
                 .addLast("pingora-h2-codec", Http2FrameCodecBuilder.forServer()
                         .initialSettings(settings)
                         .validateHeaders(true)

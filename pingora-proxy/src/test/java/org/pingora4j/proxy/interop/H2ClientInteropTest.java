@@ -126,4 +126,19 @@ final class H2ClientInteropTest {
         assertTrue(report.contains("Application protocol: h2"), report);
         assertTrue(report.contains("2000 2xx"), report);
     }
+
+    @Test
+    void streamsCutOffByTheClientsEndAllFinish() throws Exception {
+        // h2load -D stops with 10 streams in flight on each of its 8 connections and closes them:
+        // every one of those requests must end (logged, counted out), none left hanging.
+        Path h2load = RealServers.require("h2load");
+        Process load = new ProcessBuilder(h2load.toString(), "-D", "2", "-c", "8", "-m", "10", tls("/big.txt"))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("h2load-cut.out").toFile()).start();
+        assertTrue(load.waitFor(60, TimeUnit.SECONDS));
+        org.pingora4j.proxy.Await.until("no request left in flight", java.time.Duration.ofSeconds(20),
+                () -> proxy.service.requestsInFlight() == 0,
+                () -> proxy.service.requestsInFlight() + " in flight");
+        org.pingora4j.proxy.Await.until("no client connection left", java.time.Duration.ofSeconds(20),
+                () -> proxy.service.openConnections() == 0);
+    }
 }
