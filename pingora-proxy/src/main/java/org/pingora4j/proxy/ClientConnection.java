@@ -17,4 +17,9 @@ interface ClientConnection extends ClientBufferBudget.Holder {
      * connection says GOAWAY and closes once its streams end. On the connection's loop.
      */
     void closeIfIdle();
+
+    /** Hard shutdown: closes the connection now, whatever it is serving. Any thread. */
+    default void closeNow() {
+        channel().close();
+    }
 }

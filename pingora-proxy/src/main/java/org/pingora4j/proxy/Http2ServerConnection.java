@@ -120,13 +120,18 @@ final class Http2ServerConnection<C> extends ChannelInboundHandlerAdapter
     public void requestShed(long bytes) {
         channel.eventLoop().execute(() -> {
             account.chosen(bytes);
-            // Shedding frees memory now: no graceful drain of the streams (Netty's close waits for them).
-            Http2FrameCodec codec = channel.pipeline().get(Http2FrameCodec.class);
-            if (codec != null) {
-                codec.gracefulShutdownTimeoutMillis(0);
-            }
-            channel.close();
+            closeNow(); // shedding frees memory now: no graceful drain of the streams
         });
+    }
+
+    /** Closes without Netty's graceful wait for the open streams (GOAWAY, then the socket at once). */
+    @Override
+    public void closeNow() {
+        Http2FrameCodec codec = channel.pipeline().get(Http2FrameCodec.class);
+        if (codec != null) {
+            codec.gracefulShutdownTimeoutMillis(0);
+        }
+        channel.close();
     }
 
     @Override

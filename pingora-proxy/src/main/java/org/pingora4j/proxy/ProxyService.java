@@ -247,6 +247,9 @@ public final class ProxyService<C> extends ListeningService {
     @Override
     public void shutdown() {
         stopping = true;
+        for (ClientConnection client : clients) {
+            client.closeNow(); // an HTTP/2 connection's plain close would wait for its streams
+        }
         super.shutdown();
         HttpConnector c = connector;
         if (c != null) {

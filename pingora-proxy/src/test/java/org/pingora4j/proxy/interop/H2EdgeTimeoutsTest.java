@@ -119,4 +119,26 @@ final class H2EdgeTimeoutsTest {
             assertTrue(proxy.outcomes.stream().allMatch(o -> o.error() == null), proxy.outcomes.toString());
         }
     }
+
+    @Test
+    void aHardShutdownDoesNotWaitForOpenStreams(@TempDir Path dir) throws Exception {
+        try (H2TestOrigin origin = H2TestOrigin.plain(100);
+             H2EdgeProxy proxy = new H2EdgeProxy(origin.address(), false, o -> o.alpn(Alpn.H2), o -> o)) {
+            Curl curl = new Curl(dir, "--http2", "--cacert", TestCerts.file("ca.crt").toString());
+            CompletableFuture<Object> held = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return curl.run("https://localhost:" + proxy.tlsPort() + "/hold");
+                } catch (Exception | AssertionError e) {
+                    return e; // cut off by the shutdown, as it must be
+                }
+            });
+            Await.until("held at the origin", Duration.ofSeconds(10), () -> origin.heldCount() == 1);
+            CompletableFuture<Void> shutdown = CompletableFuture.runAsync(proxy.service::shutdown);
+            // Netty's close of an HTTP/2 connection waits for its streams (up to the drain timeout,
+            // 60 s); a hard shutdown must not.
+            shutdown.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            Await.until("the connection is gone", Duration.ofSeconds(10), () -> proxy.service.openConnections() == 0);
+            held.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
 }
