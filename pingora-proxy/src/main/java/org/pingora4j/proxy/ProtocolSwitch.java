@@ -51,8 +51,7 @@ final class ProtocolSwitch extends ChannelInboundHandlerAdapter {
                 ctx.close();
                 return;
             }
-            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-            decide(ctx, "h2".equals(ssl.applicationProtocol()));
+            decide(ctx, "h2".equals(agreed(ctx.pipeline().get(SslHandler.class))));
             return;
         }
         ctx.fireUserEventTriggered(evt);
@@ -96,6 +95,22 @@ final class ProtocolSwitch extends ChannelInboundHandlerAdapter {
         if (sniffed != null) {
             sniffed.release();
             sniffed = null;
+        }
+    }
+
+    /**
+     * The protocol ALPN agreed: Netty's accessor when Netty configured ALPN, else the engine's own
+     * (a Conscrypt engine whose protocols were set on it directly).
+     */
+    private static String agreed(SslHandler ssl) {
+        String viaNetty = ssl.applicationProtocol();
+        if (viaNetty != null) {
+            return viaNetty;
+        }
+        try {
+            return ssl.engine().getApplicationProtocol();
+        } catch (UnsupportedOperationException e) {
+            return null;
         }
     }
 

@@ -13,6 +13,7 @@ import java.security.Provider;
 import org.conscrypt.Conscrypt;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.File;
 import java.net.InetSocketAddress;
@@ -45,7 +46,8 @@ public abstract class ListeningService implements Service {
 
     private static final Logger logger = LoggerFactory.getLogger(ListeningService.class);
 
-    private record Endpoint(HostPort address, SslContext tls) {
+    /** {@code alpn}: protocols to set on each Conscrypt engine (empty when Netty's ALPN config does it). */
+    private record Endpoint(HostPort address, SslContext tls, String[] alpn) {
     }
 
     private final String name;
@@ -72,7 +74,7 @@ public abstract class ListeningService implements Service {
      * @throws IllegalStateException if the service already started
      */
     public void addTcp(String address) {
-        addEndpoint(new Endpoint(HostPort.parse(address, 0), null));
+        addEndpoint(new Endpoint(HostPort.parse(address, 0), null, new String[0]));
     }
 
     /**
@@ -84,6 +86,7 @@ public abstract class ListeningService implements Service {
     public void addTls(String address, String certPath, String keyPath) {
         HostPort hostPort = HostPort.parse(address, 0);
         SslContext tls;
+        String[] alpn = new String[0];
         try {
             SslContextBuilder builder = SslContextBuilder.forServer(new File(certPath), new File(keyPath));
             Provider conscrypt = conscryptOrNull();
@@ -93,7 +96,13 @@ public abstract class ListeningService implements Service {
                 builder.sslContextProvider(conscrypt);
             }
             List<String> protocols = tlsApplicationProtocols();
-            if (!protocols.isEmpty()) {
+            if (conscrypt != null) {
+                // Set on each engine (initChannel), not through Netty's ALPN config: on Java 15+
+                // Netty wraps the engine in its JDK ALPN adapter, which fails an assertion on
+                // Conscrypt's answer when the client offers no protocol (as TlsContexts notes for
+                // the client side).
+                alpn = protocols.toArray(new String[0]);
+            } else if (!protocols.isEmpty()) {
                 builder.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols));
@@ -103,7 +112,7 @@ public abstract class ListeningService implements Service {
             throw PingoraException.internal(ErrorType.CONFIG_ERROR,
                     "cannot use certificate " + certPath + " and key " + keyPath + " for " + address, e);
         }
-        addEndpoint(new Endpoint(hostPort, tls));
+        addEndpoint(new Endpoint(hostPort, tls, alpn));
     }
 
     private static Provider conscryptOrNull() {
@@ -169,7 +178,11 @@ public abstract class ListeningService implements Service {
                         protected void initChannel(Channel ch) {
                             connections.add(ch);
                             if (endpoint.tls() != null) {
-                                ch.pipeline().addLast("tls", endpoint.tls().newHandler(ch.alloc()));
+                                SslHandler handler = endpoint.tls().newHandler(ch.alloc());
+                                if (endpoint.alpn().length > 0 && Conscrypt.isConscrypt(handler.engine())) {
+                                    Conscrypt.setApplicationProtocols(handler.engine(), endpoint.alpn());
+                                }
+                                ch.pipeline().addLast("tls", handler);
                             }
                             initConnection(ch, endpoint.tls() != null);
                         }
