@@ -22,6 +22,13 @@ interface Downstream {
     /** The protocol of the client's request: {@code "HTTP/1.1"} (or 1.0) or {@code "HTTP/2"}. */
     String protocol();
 
+    /**
+     * Whether the client's connection may serve another request after this one, as far as the
+     * request and the options say (HTTP/1.1 keep-alive; always true for an HTTP/2 stream, whose
+     * connection goes on regardless).
+     */
+    boolean mayServeMoreAfter(io.netty.handler.codec.http.HttpRequest request);
+
     /** Requests served so far on the client's connection, this one included. */
     int requests();
 

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -89,6 +90,14 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
     @Override
     public Channel channel() {
         return channel;
+    }
+
+    /** HTTP/1.1 keep-alive (RFC 9112 §9.3), the keep-alive timeout and the request limit. */
+    @Override
+    public boolean mayServeMoreAfter(HttpRequest request) {
+        HttpServerOptions options = service.serverOptions();
+        return HttpUtil.isKeepAlive(request) && !options.keepaliveTimeout().isZero()
+                && (options.keepaliveRequestLimit() == 0 || requests < options.keepaliveRequestLimit());
     }
 
     @Override

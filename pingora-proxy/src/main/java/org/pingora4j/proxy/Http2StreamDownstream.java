@@ -90,6 +90,11 @@ final class Http2StreamDownstream<C> extends ChannelInboundHandlerAdapter
     }
 
     @Override
+    public boolean mayServeMoreAfter(HttpRequest request) {
+        return true;
+    }
+
+    @Override
     public int requests() {
         return number;
     }

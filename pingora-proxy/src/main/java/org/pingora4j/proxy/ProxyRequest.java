@@ -102,10 +102,7 @@ final class ProxyRequest<C> {
                 && contentType.regionMatches(true, 0, "application/grpc", 0, 16);
         this.session = new Session(this, new RequestHeader(request), downstream);
         this.body = new ClientBody(downstream, request, requestHasBody);
-        HttpServerOptions options = service.serverOptions();
-        boolean keepAlive = HttpUtil.isKeepAlive(request) && !options.keepaliveTimeout().isZero()
-                && (options.keepaliveRequestLimit() == 0 || downstream.requests() < options.keepaliveRequestLimit());
-        this.response = new DownstreamResponse(downstream, request, keepAlive);
+        this.response = new DownstreamResponse(downstream, request, downstream.mayServeMoreAfter(request));
         this.requestLoop = new RequestLoop(loop, connector, this, bug -> failFinal(PhaseResults.internal(phase, bug)));
     }
 
