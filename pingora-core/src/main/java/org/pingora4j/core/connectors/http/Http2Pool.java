@@ -16,6 +16,7 @@ import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
 import org.pingora4j.core.error.RetryType;
 import org.pingora4j.core.protocols.http.ClientSession;
+import org.pingora4j.core.upstreams.Alpn;
 import org.pingora4j.core.upstreams.HttpPeer;
 import org.pingora4j.pool.ConnectionMeta;
 import org.pingora4j.pool.GroupKey;
@@ -297,6 +298,62 @@ final class Http2Pool {
             g.shared.remove(c);
         }
         c.shutdown(); // a stream reserved in the race fails as refused, and is retried
+    }
+
+    // ---- opening a connection for the waiters ------------------------------------------------
+
+    /** Connects to {@code peer} on {@code loop}, offering what its Alpn says; the outcome lands here. */
+    void connect(HttpPeer peer, EventLoop loop) {
+        connector.transport().newStream(peer, loop, peer.options().alpn()).whenComplete((established, error) -> {
+            Runnable then = () -> connected(peer, established, error);
+            if (loop.inEventLoop()) {
+                then.run();
+                return;
+            }
+            try {
+                loop.execute(then);
+            } catch (RejectedExecutionException e) {
+                if (established != null) {
+                    established.channel().close();
+                }
+                openFailed(peer, PingoraException.internal(ErrorType.INTERNAL_ERROR,
+                        "the event loop shut down while connecting (" + peer + ")", e));
+            }
+        });
+    }
+
+    /** On the loop: HTTP/2 if the origin agreed, else HTTP/1.1 for an H2H1 peer, else a failure. */
+    private void connected(HttpPeer peer, Established established, Throwable error) {
+        if (error != null) {
+            Throwable failure = HttpConnector.unwrap(error);
+            connector.countConnect(null, failure);
+            openFailed(peer, failure);
+            return;
+        }
+        String chosen = established.ssl() == null
+                ? (peer.options().alpn() == Alpn.H2 ? "h2" : "http/1.1")
+                : established.ssl().applicationProtocol();
+        try {
+            if ("h2".equals(chosen)) {
+                connector.countConnect(established, null);
+                adopt(established, peer);
+            } else if (peer.options().alpn() == Alpn.H2) {
+                established.channel().close();
+                PingoraException failure = PingoraException.upstream(ErrorType.H2_ERROR, RetryType.NO,
+                        "the origin did not agree to HTTP/2 (ALPN: " + chosen + "), and the peer asks for HTTP/2 only ("
+                                + peer + ")", null);
+                connector.countConnect(null, failure);
+                openFailed(peer, failure);
+            } else {
+                connector.rememberPrefersH1(peer);
+                connector.countConnect(established, null);
+                fellBackToH1(peer, established);
+            }
+        } catch (RuntimeException | Error e) {
+            established.channel().close();
+            openFailed(peer, PingoraException.internal(ErrorType.INTERNAL_ERROR,
+                    "setting up the upstream connection failed (" + peer + ")", e));
+        }
     }
 
     // ---- a connection's life, from its handler (on its loop) --------------------------------

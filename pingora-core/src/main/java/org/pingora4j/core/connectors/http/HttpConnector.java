@@ -25,7 +25,6 @@ import org.pingora4j.core.connectors.PeerResolver;
 import org.pingora4j.core.connectors.TransportConnector;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
-import org.pingora4j.core.error.RetryType;
 import org.pingora4j.core.protocols.http.ClientSession;
 import org.pingora4j.core.upstreams.Alpn;
 import org.pingora4j.core.upstreams.HttpPeer;
@@ -395,59 +394,23 @@ public final class HttpConnector implements AutoCloseable {
 
     /** Opens a connection for the peer's waiting HTTP/2 requests; its outcome goes to {@link Http2Pool}. */
     void connectForH2(HttpPeer peer, EventLoop loop) {
-        transport.newStream(peer, loop, peer.options().alpn()).whenComplete((established, error) -> {
-            Runnable then = () -> onConnectedForH2(peer, established, error);
-            if (loop.inEventLoop()) {
-                then.run();
-                return;
-            }
-            try {
-                loop.execute(then);
-            } catch (RejectedExecutionException e) {
-                if (established != null) {
-                    established.channel().close();
-                }
-                h2.openFailed(peer, PingoraException.internal(ErrorType.INTERNAL_ERROR,
-                        "the event loop shut down while connecting (" + peer + ")", e));
-            }
-        });
+        h2.connect(peer, loop);
     }
 
-    private void onConnectedForH2(HttpPeer peer, Established established, Throwable error) {
-        if (error != null) {
+    /** A new connection was established (counted, metered); {@code failure} null for success. */
+    void countConnect(Established established, Throwable failure) {
+        if (failure == null) {
+            connectsOk.increment();
+            meters.connected(established);
+        } else {
             connectsFailed.increment();
-            Throwable failure = unwrap(error);
             meters.connectFailed(failure);
-            h2.openFailed(peer, failure);
-            return;
         }
-        String chosen = established.ssl() == null
-                ? (peer.options().alpn() == Alpn.H2 ? "h2" : "http/1.1")
-                : established.ssl().applicationProtocol();
-        try {
-            if ("h2".equals(chosen)) {
-                connectsOk.increment();
-                meters.connected(established);
-                h2.adopt(established, peer);
-            } else if (peer.options().alpn() == Alpn.H2) {
-                established.channel().close();
-                connectsFailed.increment();
-                PingoraException failure = PingoraException.upstream(ErrorType.H2_ERROR, RetryType.NO,
-                        "the origin did not agree to HTTP/2 (ALPN: " + chosen + "), and the peer asks for HTTP/2 only ("
-                                + peer + ")", null);
-                meters.connectFailed(failure);
-                h2.openFailed(peer, failure);
-            } else {
-                preferH1.add(peer.reuseKey());
-                connectsOk.increment();
-                meters.connected(established);
-                h2.fellBackToH1(peer, established);
-            }
-        } catch (RuntimeException | Error e) {
-            established.channel().close();
-            h2.openFailed(peer, PingoraException.internal(ErrorType.INTERNAL_ERROR,
-                    "setting up the upstream connection failed (" + peer + ")", e));
-        }
+    }
+
+    /** The origin of {@code peer} answered an H2H1 offer with http/1.1: offer only that from now on. */
+    void rememberPrefersH1(HttpPeer peer) {
+        preferH1.add(peer.reuseKey());
     }
 
     /** A connection opened for HTTP/2 serves its first waiter over HTTP/1.1 (the origin chose it). */
@@ -567,7 +530,7 @@ public final class HttpConnector implements AutoCloseable {
         return index;
     }
 
-    private static Throwable unwrap(Throwable error) {
+    static Throwable unwrap(Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         return cause instanceof PingoraException ? cause
                 : PingoraException.upstream(ErrorType.CONNECT_ERROR, "connect failed", cause);
