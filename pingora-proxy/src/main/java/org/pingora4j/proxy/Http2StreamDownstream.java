@@ -58,6 +58,8 @@ final class Http2StreamDownstream<C> extends ChannelInboundHandlerAdapter
     /** What this stream holds of the client's data (its head, body parts waiting), as told to the connection. */
     private long held;
     private long headBytes;
+    /** The weight of the parts in {@code waiting}, kept as they come and go (not summed per part). */
+    private long waitingBytes;
     private long bodyHeld;
 
     Http2StreamDownstream(ProxyService<C> service, Http2ServerConnection<C> connection) {
@@ -154,10 +156,6 @@ final class Http2StreamDownstream<C> extends ChannelInboundHandlerAdapter
      * would not be bounded by anything else.
      */
     private void holdsWaiting() {
-        long waitingBytes = 0;
-        for (HttpContent part : waiting) {
-            waitingBytes += InboundWeight.of(part);
-        }
         holds((current == null ? 0 : headBytes) + waitingBytes + bodyHeld);
     }
 
@@ -202,6 +200,7 @@ final class Http2StreamDownstream<C> extends ChannelInboundHandlerAdapter
             bodyEnded = true;
         }
         waiting.add(content);
+        waitingBytes += InboundWeight.of(content);
         dispatch();
         holdsWaiting();
     }
@@ -244,7 +243,9 @@ final class Http2StreamDownstream<C> extends ChannelInboundHandlerAdapter
         ClientBody body = reader;
         while (body != null && body.wantsPart() && !waiting.isEmpty() && !closed) {
             timeouts.bodyArrived();
-            body.onPart(waiting.poll());
+            HttpContent part = waiting.poll();
+            waitingBytes -= InboundWeight.of(part);
+            body.onPart(part);
             body = reader;
         }
         // Parts the upstream cannot take yet hold the stream's reads, and with them its window.
@@ -305,6 +306,7 @@ final class Http2StreamDownstream<C> extends ChannelInboundHandlerAdapter
     }
 
     private void releaseWaiting() {
+        waitingBytes = 0;
         for (HttpContent part = waiting.poll(); part != null; part = waiting.poll()) {
             part.release();
         }

@@ -65,10 +65,6 @@ final class ProxyRequest<C> {
     private final HttpRequest request;
     private final Session session;
     private final boolean requestHasBody;
-    /** The client said {@code TE: trailers}: kept for an HTTP/2 upstream. */
-    private final boolean clientAcceptsTrailers;
-    /** An HTTP/2 client's gRPC call: never sent over HTTP/1.1. */
-    private final boolean grpc;
     private final boolean head;
     private final ClientBody body;
 
@@ -96,10 +92,6 @@ final class ProxyRequest<C> {
         this.request = request;
         this.head = HttpMethod.HEAD.equals(request.method());
         this.requestHasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
-        this.clientAcceptsTrailers = request.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
-        String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
-        this.grpc = "HTTP/2".equals(downstream.protocol()) && contentType != null
-                && contentType.regionMatches(true, 0, "application/grpc", 0, 16);
         this.session = new Session(this, new RequestHeader(request), downstream);
         this.body = new ClientBody(downstream, request, requestHasBody);
         this.response = new DownstreamResponse(downstream, request, downstream.mayServeMoreAfter(request));
@@ -249,7 +241,8 @@ final class ProxyRequest<C> {
             proxyError(id, PhaseResults.asError(e, phase));
             return;
         }
-        if (grpc && "HTTP/1.1".equals(got.protocol())) {
+        boolean upstreamH2 = "HTTP/2".equals(got.protocol());
+        if (!upstreamH2 && isGrpcFromHttp2Client()) {
             // gRPC needs trailers and full duplex, which an HTTP/1.1 hop would silently lose:
             // pingora's H2Downgrade rule.
             proxyError(id, PingoraException.upstream(ErrorType.H2_DOWNGRADE, RetryType.NO,
@@ -258,7 +251,7 @@ final class ProxyRequest<C> {
         }
         RequestHeader upstreamRequest = Framing.upstreamRequest(request, service.serverOptions(), clientAddress(), peer,
                 "HTTP/2".equals(downstream.protocol()));
-        if ("HTTP/2".equals(got.protocol()) && clientAcceptsTrailers) {
+        if (upstreamH2 && request.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true)) {
             // TE is hop-by-hop, but "trailers" is the one value HTTP/2 carries (RFC 9113 §8.2.2),
             // and gRPC requires it end to end.
             upstreamRequest.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
@@ -270,6 +263,15 @@ final class ProxyRequest<C> {
                     requestWriteStarted = true;
                     attempt.send(exchange, upstreamRequest);
                 });
+    }
+
+    /** An HTTP/2 client's gRPC call, which is never sent over HTTP/1.1. Asked only of an HTTP/1.1 try. */
+    private boolean isGrpcFromHttp2Client() {
+        if (!"HTTP/2".equals(downstream.protocol())) {
+            return false;
+        }
+        String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        return contentType != null && contentType.regionMatches(true, 0, "application/grpc", 0, 16);
     }
 
     /**

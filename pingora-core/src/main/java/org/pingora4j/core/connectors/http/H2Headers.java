@@ -44,19 +44,4 @@ public final class H2Headers {
             }
         }
     }
-
-    /** A request head about to become a HEADERS frame. */
-    static void toRequest(HttpHeaders headers) {
-        dropExtensions(headers);
-    }
-
-    /** A response head that came from a HEADERS frame. */
-    static void fromResponse(HttpHeaders headers) {
-        dropExtensions(headers);
-    }
-
-    /** Trailers that came from a HEADERS frame. */
-    static void fromTrailers(HttpHeaders trailers) {
-        dropExtensions(trailers);
-    }
 }

@@ -136,7 +136,7 @@ final class Http2ClientSession extends ChannelInboundHandlerAdapter implements C
         if (failure != null || released) {
             return;
         }
-        H2Headers.toRequest(request.headers());
+        H2Headers.dropExtensions(request.headers());
         Object message = request;
         if (endOfStream) {
             requestEnded = true;
@@ -244,7 +244,7 @@ final class Http2ClientSession extends ChannelInboundHandlerAdapter implements C
             return;
         }
         responseStarted = true;
-        H2Headers.fromResponse(head.headers());
+        H2Headers.dropExtensions(head.headers());
         ResponseListener l = listener;
         if (head instanceof FullHttpResponse full) {
             // HEADERS with END_STREAM (a trailers-only gRPC answer, a 204): a head, then an empty end.
@@ -268,7 +268,7 @@ final class Http2ClientSession extends ChannelInboundHandlerAdapter implements C
             responseDone = true;
             cancelReadTimer();
             if (content instanceof LastHttpContent end) {
-                H2Headers.fromTrailers(end.trailingHeaders());
+                H2Headers.dropExtensions(end.trailingHeaders());
             }
         }
         ResponseListener l = listener;

@@ -76,9 +76,14 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Pool
         this.meta = meta;
         this.peer = peer;
         this.pool = pool;
-        int configured = peer.options().maxH2Streams();
-        this.streamCap = configured == 0 ? PeerOptions.DEFAULT_H2_STREAM_CAP : configured;
+        this.streamCap = streamCap(peer);
         this.capacity = streamCap;
+    }
+
+    /** The peer's stream cap: its {@code maxH2Streams}, or the default cap when that is 0. */
+    static int streamCap(HttpPeer peer) {
+        int configured = peer.options().maxH2Streams();
+        return configured == 0 ? PeerOptions.DEFAULT_H2_STREAM_CAP : configured;
     }
 
     /** The stream cap before the origin says its own: what a connection being opened is expected to carry. */

@@ -161,8 +161,7 @@ final class Http2Pool {
     }
 
     private static int expectedCapacity(HttpPeer peer) {
-        int configured = peer.options().maxH2Streams();
-        return configured == 0 ? org.pingora4j.core.upstreams.PeerOptions.DEFAULT_H2_STREAM_CAP : configured;
+        return Http2Connection.streamCap(peer);
     }
 
     private void activateIdle(Http2Connection c, Group g, HttpPeer peer, EventLoop loop,
@@ -542,18 +541,5 @@ final class Http2Pool {
             result.completeExceptionally(PingoraException.internal(ErrorType.INTERNAL_ERROR,
                     "the upstream event loop is shut down (" + c + ")", e));
         }
-    }
-
-    /** Streams reserved or open now, over every connection; for tests and stats. */
-    int streamsInUse() {
-        int n = 0;
-        for (Group g : groups.values()) {
-            synchronized (g) {
-                for (Http2Connection c : g.shared) {
-                    n += c.inUse;
-                }
-            }
-        }
-        return n;
     }
 }

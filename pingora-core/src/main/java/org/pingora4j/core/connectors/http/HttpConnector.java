@@ -454,11 +454,6 @@ public final class HttpConnector implements AutoCloseable {
         idleClosed.increment();
     }
 
-    /** Streams reserved or open on HTTP/2 connections now. */
-    int h2StreamsInUse() {
-        return h2.streamsInUse();
-    }
-
     // ---- release --------------------------------------------------------------------------------
 
     private boolean release(Http1ClientSession session) {
