@@ -212,6 +212,22 @@ final class Http2UpstreamTest {
     }
 
     @Test
+    void aPostAboveTheGoAwaysLastStreamIdIsRetriedOnANewConnection() throws Exception {
+        try (H2TestOrigin origin = H2TestOrigin.plain(100)) {
+            H2UpstreamProxy p = h2c(origin, o -> o);
+            try (ProxyFixture fixture = proxy(p)) {
+                HttpResponse<String> r = fixture.client.send(HttpRequest.newBuilder(fixture.uri("/goaway-unprocessed"))
+                        .POST(HttpRequest.BodyPublishers.ofString("only once")).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode());
+                assertEquals("only once", r.body(), "the retry carried the whole body");
+                assertEquals(2, origin.paths.stream().filter("/goaway-unprocessed"::equals).count(),
+                        "sent again: the GOAWAY said the first stream was not processed");
+                assertEquals(2, origin.connections.get(), "the retry did not go on the connection that said GOAWAY");
+            }
+        }
+    }
+
+    @Test
     void afterGoAwayNewRequestsUseANewConnection() throws Exception {
         try (H2TestOrigin origin = H2TestOrigin.plain(100)) {
             H2UpstreamProxy p = h2c(origin, o -> o);

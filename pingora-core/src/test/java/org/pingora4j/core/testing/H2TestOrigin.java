@@ -27,6 +27,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -62,6 +63,8 @@ import org.conscrypt.Conscrypt;
  *   <li>{@code /refuse}: the stream is reset with REFUSED_STREAM</li>
  *   <li>{@code /goaway}: GOAWAY (no new streams), and this stream still answered</li>
  *   <li>{@code /reset}: the stream is reset with INTERNAL_ERROR after the request arrived</li>
+ *   <li>{@code /goaway-unprocessed}: the first time, GOAWAY with a last stream id below this stream
+ *       (the origin says it did not process it) and no answer; later, the body back as {@code /echo}</li>
  * </ul>
  */
 public final class H2TestOrigin implements AutoCloseable {
@@ -86,6 +89,7 @@ public final class H2TestOrigin implements AutoCloseable {
     public final AtomicInteger maxOpen = new AtomicInteger();
     private static final io.netty.util.AttributeKey<AtomicInteger> OPEN = io.netty.util.AttributeKey.valueOf("h2-open-streams");
     private final Queue<Runnable> held = new ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean goneAwayUnprocessed = new java.util.concurrent.atomic.AtomicBoolean();
     public final Queue<String> paths = new ConcurrentLinkedQueue<>();
     /** Every whole request received: "METHOD uri bodyLength name=value;..." (header names lower-cased). */
     public final Queue<String> received = new ConcurrentLinkedQueue<>();
@@ -222,7 +226,15 @@ public final class H2TestOrigin implements AutoCloseable {
                 DefaultFullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
                 response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, n);
                 ch.writeAndFlush(response);
-            } else if (path.equals("/echo")) {
+            } else if (path.equals("/goaway-unprocessed") && ch instanceof Http2StreamChannel stream
+                    && goneAwayUnprocessed.compareAndSet(false, true)) {
+                // The frame codec would name the last stream it saw; its handler's goAway takes any id.
+                Http2FrameCodec codec = stream.parent().pipeline().get(Http2FrameCodec.class);
+                int lastProcessed = Math.max(0, stream.stream().id() - 2);
+                codec.goAway(stream.parent().pipeline().context(codec), lastProcessed, Http2Error.NO_ERROR.code(),
+                        Unpooled.EMPTY_BUFFER, stream.parent().newPromise());
+                stream.parent().flush();
+            } else if (path.equals("/echo") || path.equals("/goaway-unprocessed")) {
                 ByteBuf content = request.content();
                 byte[] bytes = new byte[content.readableBytes()];
                 content.getBytes(content.readerIndex(), bytes);
