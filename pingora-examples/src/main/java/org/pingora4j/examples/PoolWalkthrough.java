@@ -14,7 +14,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.pingora4j.core.connectors.ConnectorOptions;
-import org.pingora4j.core.connectors.http.Http1ClientSession;
+import org.pingora4j.core.connectors.http.v1.Http1ClientSession;
 import org.pingora4j.core.connectors.http.HttpConnector;
 import org.pingora4j.core.protocols.Digest;
 import org.pingora4j.core.upstreams.HttpPeer;

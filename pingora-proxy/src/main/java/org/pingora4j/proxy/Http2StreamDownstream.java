@@ -20,7 +20,7 @@ import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
-import org.pingora4j.core.connectors.http.H2Headers;
+import org.pingora4j.core.connectors.http.v2.H2Headers;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
 

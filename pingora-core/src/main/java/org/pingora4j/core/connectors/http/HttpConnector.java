@@ -4,46 +4,46 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.resolver.AddressResolverGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.pingora4j.core.connectors.ConnectorOptions;
 import org.pingora4j.core.connectors.Established;
-import org.pingora4j.core.connectors.HandlerNames;
 import org.pingora4j.core.connectors.PeerResolver;
+import org.pingora4j.core.connectors.PooledUpstream;
+import org.pingora4j.core.connectors.UpstreamHost;
 import org.pingora4j.core.connectors.TransportConnector;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
 import org.pingora4j.core.protocols.http.ClientSession;
 import org.pingora4j.core.upstreams.Alpn;
+import org.pingora4j.core.connectors.http.v1.Http1ClientSession;
+import org.pingora4j.core.connectors.http.v1.Http1Connector;
+import org.pingora4j.core.connectors.http.v2.Http2Pool;
 import org.pingora4j.core.upstreams.HttpPeer;
 import org.pingora4j.pool.ConnectionMeta;
 import org.pingora4j.pool.ConnectionPool;
 import org.pingora4j.pool.PoolHandle;
 import org.pingora4j.pool.Scheduler;
 import org.pingora4j.pool.Ticker;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Hands out upstream sessions, HTTP/1.1 or HTTP/2, reusing pooled connections, and takes them back.
  * Mirrors pingora's HTTP connector ({@code connectors/http/mod.rs}, {@code v1.rs} and {@code v2.rs})
  * with its {@code TransportConnector}'s pool: one {@link ConnectionPool}, shared by every event loop,
  * sized by {@link ConnectorOptions#keepalivePoolSize()}, holding idle connections of both protocols.
- * {@link #getSession} is the one place that decides the protocol of a try; the HTTP/2 half
- * (connections shared by many streams, requests waiting for a connection being opened) is
- * {@link Http2Pool}.
+ * {@link #getSession} is the one place that decides the protocol of a try. The two protocols' halves
+ * sit side by side, as pingora's {@code v1.rs} and {@code v2.rs} do: {@link Http1Connector}
+ * ({@code connectors.http.v1}) and {@link Http2Pool} ({@code connectors.http.v2}: connections
+ * shared by many streams, requests waiting for a connection being opened); this class keeps what
+ * they share (the pool, the counters, the prefer-h1 memory).
  *
  * <p>The HTTP/1.1 entry points, pingora's {@code as_http1()} path:
  *
@@ -54,16 +54,15 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #releaseHttpSession}: back to the pool only if reusable, for the peer's idle timeout,
  *       shortened by the upstream's {@code Keep-Alive: timeout} (less a safety margin); not at all
  *       once the upstream's {@code Keep-Alive: max} is spent.</li>
- *   <li>While pooled, each connection is watched on its own event loop; see {@link IdleWatcher}.</li>
+ *   <li>While pooled, each connection is watched on its own event loop; see {@code v1.IdleWatcher}.</li>
  * </ul>
  */
 public final class HttpConnector implements AutoCloseable {
 
-    private static final Logger logger = LoggerFactory.getLogger(HttpConnector.class);
-
     private final TransportConnector transport;
     private final ConnectionPool<PooledUpstream> pool;
-    private final Http2Pool h2 = new Http2Pool(this);
+    private final Http1Connector h1 = new Http1Connector(new Host());
+    private final Http2Pool h2 = new Http2Pool(new Host());
     /** Reuse keys whose origin answered an H2H1 offer with http/1.1: later connects offer only that (pingora's prefer_h1). */
     private final java.util.Set<org.pingora4j.pool.GroupKey> preferH1 = ConcurrentHashMap.newKeySet();
     private final Map<EventLoop, Integer> loopIndexes = new ConcurrentHashMap<>();
@@ -137,22 +136,7 @@ public final class HttpConnector implements AutoCloseable {
      * @return a future completed, once that is done, with whether the connection can serve again
      */
     public CompletableFuture<Boolean> releaseSession(ClientSession session) {
-        if (session instanceof Http1ClientSession h1) {
-            return releaseHttpSession(h1);
-        }
-        Http2ClientSession stream = (Http2ClientSession) session;
-        EventLoop loop = stream.eventLoop();
-        if (loop.inEventLoop()) {
-            return CompletableFuture.completedFuture(h2.release(stream));
-        }
-        CompletableFuture<Boolean> done = new CompletableFuture<>();
-        try {
-            loop.execute(() -> done.complete(h2.release(stream)));
-        } catch (RejectedExecutionException e) {
-            stream.connection().channel.close();
-            done.complete(false);
-        }
-        return done;
+        return session instanceof Http1ClientSession h1Session ? h1.release(h1Session) : h2.release(session);
     }
 
     /** Whether requests to {@code peer} go over HTTP/1.1. */
@@ -165,9 +149,9 @@ public final class HttpConnector implements AutoCloseable {
         if (!speaksH1(peer)) {
             h2.acquire(peer, loop, result, fresh);
         } else if (fresh) {
-            connect(peer, loop, result);
+            h1.connect(peer, loop, result);
         } else {
-            takeIdleOrConnect(peer, loop, result);
+            h1.checkout(peer, loop, result);
         }
     }
 
@@ -185,7 +169,7 @@ public final class HttpConnector implements AutoCloseable {
         if (h2Only(peer, result)) {
             return result;
         }
-        takeIdleOrConnect(peer, callerLoop, result);
+        h1.checkout(peer, callerLoop, result);
         return result;
     }
 
@@ -199,7 +183,7 @@ public final class HttpConnector implements AutoCloseable {
         if (h2Only(peer, result)) {
             return result;
         }
-        connect(peer, callerLoop, result);
+        h1.connect(peer, callerLoop, result);
         return result;
     }
 
@@ -223,19 +207,7 @@ public final class HttpConnector implements AutoCloseable {
      *     it was pooled
      */
     public CompletableFuture<Boolean> releaseHttpSession(Http1ClientSession session) {
-        EventLoop loop = session.eventLoop();
-        if (loop.inEventLoop()) {
-            return CompletableFuture.completedFuture(release(session));
-        }
-        CompletableFuture<Boolean> pooled = new CompletableFuture<>();
-        try {
-            loop.execute(() -> pooled.complete(release(session)));
-        } catch (RejectedExecutionException e) {
-            // The loop is gone, and the session's pending reads with it; closing is thread safe.
-            session.connection().channel.close();
-            pooled.complete(false);
-        }
-        return pooled;
+        return h1.release(session);
     }
 
     /** Returns a snapshot of what the connector and its pool did. */
@@ -265,253 +237,101 @@ public final class HttpConnector implements AutoCloseable {
         pool.close();
     }
 
-    // ---- checkout -------------------------------------------------------------------------------
-
-    private void takeIdleOrConnect(HttpPeer peer, EventLoop callerLoop, CompletableFuture<? super Http1ClientSession> result) {
-        PooledUpstream pooled = pool.get(peer.reuseKey(), affinity(callerLoop));
-        if (pooled instanceof Http2Connection h2Idle) {
-            // An H2H1 origin that spoke HTTP/2 before and prefers HTTP/1.1 now: retire it.
-            h2.evicted(h2Idle);
-            takeIdleOrConnect(peer, callerLoop, result);
-            return;
-        }
-        if (pooled == null) {
-            connect(peer, callerLoop, result);
-            return;
-        }
-        activateIdleH1((UpstreamConnection) pooled, peer, callerLoop, result);
-    }
-
-    /** Takes an idle HTTP/1.1 connection out of the pool for a request: checked alive on its loop. */
-    void activateIdleH1(UpstreamConnection idle, HttpPeer peer, EventLoop callerLoop,
-                        CompletableFuture<? super Http1ClientSession> result) {
-        Runnable activate = () -> {
-            idle.watcher.leaveIdle();
-            idle.handle = null;
-            if (idle.dead || !idle.channel.isActive()) {
-                staleOnCheckout.increment();
-                idle.channel.close();
-                takeIdleOrConnect(peer, callerLoop, result);
-                return;
-            }
-            if (!result.complete(startSession(idle, peer))) {
-                idle.channel.close();
-            }
-        };
-        if (idle.loop.inEventLoop()) {
-            activate.run();
-            return;
-        }
-        try {
-            idle.loop.execute(activate);
-        } catch (RejectedExecutionException e) {
-            // Its loop is shutting down: the connection is out of the pool and useless; close it
-            // (thread safe) and connect afresh, which fails cleanly if the caller's loop is down too.
-            staleOnCheckout.increment();
-            idle.channel.close();
-            connect(peer, callerLoop, result);
-        }
-    }
-
-    private void connect(HttpPeer peer, EventLoop loop, CompletableFuture<? super Http1ClientSession> result) {
-        // The connect may finish before this callback is attached, which then runs on the calling
-        // thread: hop to the loop, where the pipeline and the session live.
-        transport.newStream(peer, loop, Alpn.H1).whenComplete((established, error) -> {
-            if (loop.inEventLoop()) {
-                onConnected(peer, established, error, result);
-                return;
-            }
-            try {
-                loop.execute(() -> onConnected(peer, established, error, result));
-            } catch (RejectedExecutionException e) {
-                if (established != null) {
-                    established.channel().close();
-                }
-                connectsFailed.increment();
-                PingoraException failure = PingoraException.internal(ErrorType.INTERNAL_ERROR,
-                        "the event loop shut down while connecting (" + peer + ")", e);
-                meters.connectFailed(failure);
-                result.completeExceptionally(failure);
-            }
-        });
-    }
-
-    private void onConnected(HttpPeer peer, Established established, Throwable error,
-                             CompletableFuture<? super Http1ClientSession> result) {
-        if (error != null) {
-            connectsFailed.increment();
-            Throwable failure = unwrap(error);
-            meters.connectFailed(failure);
-            result.completeExceptionally(failure);
-            return;
-        }
-        connectsOk.increment();
-        meters.connected(established);
-        try {
-            Http1ClientSession session = adopt(established, peer);
-            if (!result.complete(session)) {
-                session.connection().channel.close();
-            }
-        } catch (RuntimeException | Error e) {
-            // Never lose a request to an exception thrown inside a future's callback.
-            established.channel().close();
-            result.completeExceptionally(PingoraException.internal(ErrorType.INTERNAL_ERROR,
-                    "setting up the upstream connection failed (" + peer + ")", e));
-        }
-    }
-
-    /** Builds the HTTP pipeline on a new connection and starts its first session. On its loop. */
+    /** Builds the HTTP/1.1 pipeline on a connection made elsewhere (tests: an embedded channel). On its loop. */
     Http1ClientSession adopt(Established established, HttpPeer peer) {
-        return startSession(install(established, peer), peer);
+        return h1.adopt(established, peer);
     }
 
-    private UpstreamConnection install(Established established, HttpPeer peer) {
-        UpstreamConnection connection = new UpstreamConnection(established, ConnectionMeta.create(peer.reuseKey()), peer);
-        connection.watcher = new IdleWatcher(this, connection);
-        connection.decoder = new ResponseDecoder(connection);
-        Channel channel = established.channel();
-        ChannelPipeline pipeline = channel.pipeline();
-        pipeline.addLast(HandlerNames.IDLE_WATCH, connection.watcher);
-        pipeline.addLast(HandlerNames.HTTP_CODEC, connection.decoder);
-        pipeline.addLast(HandlerNames.HTTP_ENCODER, new HttpRequestEncoder());
-        pipeline.addLast(HandlerNames.HTTP_SESSION, new SessionBridge(connection));
-        return connection;
-    }
-
-    private Http1ClientSession startSession(UpstreamConnection connection, HttpPeer peer) {
-        assert connection.loop.inEventLoop();
-        connection.requests++;
-        Http1ClientSession session = new Http1ClientSession(connection, connection.digestForNextRequest(), peer);
-        connection.session = session;
-        sessions.increment();
-        if (session.reused()) {
-            reused.increment();
+    /** What the per-protocol halves ask of the connector; private, so none of it is HttpConnector's API. */
+    private final class Host implements UpstreamHost {
+        @Override
+        public TransportConnector transport() {
+            return transport;
         }
-        return session;
-    }
 
-    // ---- HTTP/2: what Http2Pool asks of the connector ------------------------------------------
-
-    /** Opens a connection for the peer's waiting HTTP/2 requests; its outcome goes to {@link Http2Pool}. */
-    void connectForH2(HttpPeer peer, EventLoop loop) {
-        h2.connect(peer, loop);
-    }
-
-    /** A new connection was established (counted, metered); {@code failure} null for success. */
-    void countConnect(Established established, Throwable failure) {
-        if (failure == null) {
-            connectsOk.increment();
-            meters.connected(established);
-        } else {
-            connectsFailed.increment();
-            meters.connectFailed(failure);
+        @Override
+        public PooledUpstream takeIdle(HttpPeer peer, EventLoop loop) {
+            return pool.get(peer.reuseKey(), affinity(loop));
         }
-    }
 
-    /** The origin of {@code peer} answered an H2H1 offer with http/1.1: offer only that from now on. */
-    void rememberPrefersH1(HttpPeer peer) {
-        preferH1.add(peer.reuseKey());
-    }
-
-    /** A connection opened for HTTP/2 serves its first waiter over HTTP/1.1 (the origin chose it). */
-    void adoptForWaiter(Established established, HttpPeer peer, CompletableFuture<ClientSession> result) {
-        Http1ClientSession session = adopt(established, peer);
-        if (!result.complete(session)) {
-            releaseHttpSession(session);
+        @Override
+        public PoolHandle<PooledUpstream> putIdle(ConnectionMeta meta, PooledUpstream connection, EventLoop loop,
+                                                  Duration idleTimeout) {
+            return pool.put(meta, connection, affinity(loop), idleTimeout);
         }
-    }
 
-    /** Starts a waiting request's checkout again (the protocol decision may have changed). */
-    void redoAcquire(HttpPeer peer, EventLoop loop, CompletableFuture<ClientSession> result) {
-        acquire(peer, loop, result, false);
-    }
-
-    PooledUpstream takeIdle(HttpPeer peer, EventLoop loop) {
-        return pool.get(peer.reuseKey(), affinity(loop));
-    }
-
-    PoolHandle<PooledUpstream> putIdle(ConnectionMeta meta, PooledUpstream connection, EventLoop loop, Duration idleTimeout) {
-        released.increment();
-        return pool.put(meta, connection, affinity(loop), idleTimeout);
-    }
-
-    boolean popClosedIdle(PoolHandle<PooledUpstream> handle) {
-        return pool.popClosed(handle);
-    }
-
-    void countSession(boolean wasReused) {
-        sessions.increment();
-        if (wasReused) {
-            reused.increment();
+        @Override
+        public boolean popClosedIdle(PoolHandle<PooledUpstream> handle) {
+            return pool.popClosed(handle);
         }
-    }
 
-    void countStaleOnCheckout() {
-        staleOnCheckout.increment();
-    }
-
-    void countIdleClosed() {
-        idleClosed.increment();
-    }
-
-    // ---- release --------------------------------------------------------------------------------
-
-    private boolean release(Http1ClientSession session) {
-        UpstreamConnection connection = session.connection();
-        assert connection.loop.inEventLoop();
-        String reason = session.notReusableReason();
-        if (!session.markReleased()) {
-            return false;
+        @Override
+        public void countConnect(Established established, Throwable failure) {
+            if (failure == null) {
+                connectsOk.increment();
+                meters.connected(established);
+            } else {
+                connectsFailed.increment();
+                meters.connectFailed(failure);
+            }
         }
-        released.increment();
-        connection.session = null;
-        KeepAliveHeader keepAlive = session.keepAlive();
-        if (reason == null) {
-            reason = spendServerBudget(connection, keepAlive);
+
+        @Override
+        public void countSession(boolean wasReused) {
+            sessions.increment();
+            if (wasReused) {
+                reused.increment();
+            }
         }
-        // The releasing request's peer decides, as in pingora's release_http_session(session, peer, idle_timeout)
-        Duration idleTimeout = keepAlive.idleTimeout(session.peer().idleTimeout());
-        if (reason == null && idleTimeout != null && idleTimeout.isZero()) {
-            reason = keepAlive.timeoutSeconds() >= 0 ? "upstream keep-alive timeout too short to pool safely" : "idle timeout 0";
+
+        @Override
+        public void countReleased() {
+            released.increment();
         }
-        if (reason != null) {
+
+        @Override
+        public void countNotReusable() {
             notReusable.increment();
-            logger.debug("Not reusing {}: {}", connection, reason);
-            connection.dead = true;
-            connection.channel.close();
-            return false;
         }
-        connection.watcher.enterIdle();
-        PoolHandle<PooledUpstream> handle =
-                pool.put(connection.meta, connection, affinity(connection.loop), idleTimeout);
-        if (handle.isIdle()) {
-            connection.handle = handle;
-            return true;
-        }
-        return false;
-    }
 
-    /** Applies the upstream's {@code Keep-Alive: max}; returns why not to reuse, or null. */
-    private static String spendServerBudget(UpstreamConnection connection, KeepAliveHeader keepAlive) {
-        if (keepAlive.max() >= 0) {
-            connection.serverRequestBudget = keepAlive.max();
-        } else if (connection.serverRequestBudget > 0) {
-            connection.serverRequestBudget--;
+        @Override
+        public void countStaleOnCheckout() {
+            staleOnCheckout.increment();
         }
-        return connection.serverRequestBudget == 0 ? "upstream keep-alive max reached" : null;
-    }
 
-    /** The idle watcher saw the pooled connection die: take it out and close it. On its loop. */
-    void idleConnectionDied(UpstreamConnection connection, String why) {
-        assert connection.loop.inEventLoop();
-        connection.dead = true;
-        PoolHandle<PooledUpstream> handle = connection.handle;
-        connection.handle = null;
-        if (handle != null && pool.popClosed(handle)) {
+        @Override
+        public void countIdleClosed() {
             idleClosed.increment();
-            logger.debug("Idle {} left the pool: {}", connection, why);
         }
-        connection.channel.close();
+
+        @Override
+        public void retire(PooledUpstream otherProtocol) {
+            h2.retire(otherProtocol);
+        }
+
+        @Override
+        public void activateIdleH1(PooledUpstream idle, HttpPeer peer, EventLoop loop,
+                                   CompletableFuture<? super ClientSession> result) {
+            h1.activateIdle(idle, peer, loop, result);
+        }
+
+        @Override
+        public void adoptH1(Established established, HttpPeer peer, CompletableFuture<ClientSession> result) {
+            Http1ClientSession session = h1.adopt(established, peer);
+            if (!result.complete(session)) {
+                h1.release(session);
+            }
+        }
+
+        @Override
+        public void rememberPrefersH1(HttpPeer peer) {
+            preferH1.add(peer.reuseKey());
+        }
+
+        @Override
+        public void acquire(HttpPeer peer, EventLoop loop, CompletableFuture<ClientSession> result) {
+            HttpConnector.this.acquire(peer, loop, result, false);
+        }
     }
 
     private int affinity(EventLoop loop) {
@@ -523,12 +343,6 @@ public final class HttpConnector implements AutoCloseable {
             });
         }
         return index;
-    }
-
-    static Throwable unwrap(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        return cause instanceof PingoraException ? cause
-                : PingoraException.upstream(ErrorType.CONNECT_ERROR, "connect failed", cause);
     }
 
     /** Configures an {@link HttpConnector}. */

@@ -73,7 +73,7 @@ public interface ClientSession {
     String protocol();
 
     /** Returns this session as HTTP/1.1 (pingora's {@code as_http1}), or null if it is another protocol. */
-    default org.pingora4j.core.connectors.http.Http1ClientSession asHttp1() {
+    default org.pingora4j.core.connectors.http.v1.Http1ClientSession asHttp1() {
         return null;
     }
 

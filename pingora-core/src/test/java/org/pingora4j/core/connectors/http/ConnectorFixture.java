@@ -1,5 +1,7 @@
 package org.pingora4j.core.connectors.http;
 
+import org.pingora4j.core.connectors.http.v1.Http1ClientSession;
+import org.pingora4j.core.connectors.http.v1.Http1Internals;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -90,7 +92,7 @@ final class ConnectorFixture implements AutoCloseable {
 
     /** Waits until the connection behind {@code session} is closed and its close was processed. */
     static void awaitClosed(Http1ClientSession session) throws Exception {
-        io.netty.channel.Channel channel = session.connection().channel;
+        io.netty.channel.Channel channel = Http1Internals.channel(session);
         if (!channel.closeFuture().await(10, TimeUnit.SECONDS)) {
             throw new AssertionError("the upstream connection was not closed within 10 s");
         }

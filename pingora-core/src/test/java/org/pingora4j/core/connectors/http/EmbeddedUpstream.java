@@ -1,5 +1,6 @@
 package org.pingora4j.core.connectors.http;
 
+import org.pingora4j.core.connectors.http.v1.Http1ClientSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;

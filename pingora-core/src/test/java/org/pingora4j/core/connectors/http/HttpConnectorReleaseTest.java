@@ -1,5 +1,7 @@
 package org.pingora4j.core.connectors.http;
 
+import org.pingora4j.core.connectors.http.v1.Http1ClientSession;
+import org.pingora4j.core.connectors.http.v1.Http1Internals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -158,7 +160,7 @@ final class HttpConnectorReleaseTest {
             await(session.writeRequestHeader(ConnectorFixture.get("/", "x"), true));
             assertEquals(200, await(session.readResponseHeader()).status().code());
             // The connection is open and the body not over: the head alone says "never reuse".
-            assertTrue(session.connection().channel.isActive());
+            assertTrue(Http1Internals.channel(session).isActive());
             assertEquals("close-delimited response body", ConnectorFixture.onLoop(session.eventLoop(), session::notReusableReason));
             assertFalse(await(connector.releaseHttpSession(session)));
             ConnectorFixture.awaitClosed(session);

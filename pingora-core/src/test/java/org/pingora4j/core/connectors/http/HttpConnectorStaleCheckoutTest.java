@@ -1,5 +1,7 @@
 package org.pingora4j.core.connectors.http;
 
+import org.pingora4j.core.connectors.http.v1.Http1ClientSession;
+import org.pingora4j.core.connectors.http.v1.Http1Internals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -52,7 +54,7 @@ final class HttpConnectorStaleCheckoutTest {
         // Asked from the stale connection's loop, so the pool offers that one first.
         CompletableFuture<Http1ClientSession> got = live.connector.getHttpSession(live.peer, stale.channel.eventLoop());
         Http1ClientSession session = got.getNow(null);
-        assertSame(live.channel, session.connection().channel, "the live connection was handed out");
+        assertSame(live.channel, Http1Internals.channel(session), "the live connection was handed out");
         assertTrue(session.reused());
         assertEquals(1, live.connector.stats().staleOnCheckout());
         assertEquals(0, live.connector.stats().pool().idle());

@@ -1,5 +1,6 @@
 package org.pingora4j.core.connectors.http;
 
+import org.pingora4j.core.connectors.http.v1.Http1Internals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -77,7 +78,7 @@ final class LocalTransportConnectorTest {
         assertTrue(second.digest().reused());
         assertEquals(1, accepted.get());
         assertEquals(1, connector.stats().connectsOk());
-        assertInstanceOf(LocalAddress.class, first.session().connection().channel.remoteAddress());
+        assertInstanceOf(LocalAddress.class, Http1Internals.channel(first.session()).remoteAddress());
         // In memory there is no socket address to report.
         assertNull(first.digest().socket().peerAddress());
         assertNull(first.digest().socket().localAddress());

@@ -1,4 +1,4 @@
-package org.pingora4j.core.connectors.http;
+package org.pingora4j.core.connectors.http.v1;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package org.pingora4j.core.connectors.http;
+package org.pingora4j.core.connectors.http.v2;
 
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -12,6 +12,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import org.pingora4j.core.connectors.Established;
+import org.pingora4j.core.connectors.PooledUpstream;
+import org.pingora4j.core.connectors.UpstreamHost;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
 import org.pingora4j.core.error.RetryType;
@@ -59,22 +61,24 @@ import org.slf4j.LoggerFactory;
  */
 
 /**
- * The HTTP/2 half of {@link HttpConnector}: multiplexed connections per reuse key, streams handed
+ * The HTTP/2 half of the HTTP connector: multiplexed connections per reuse key, streams handed
  * out on them, connections opened once for many waiting requests. Mirrors pingora's
  * {@code connectors/http/v2.rs} ({@code Connector}, {@code InUsePool}, {@code ConnectionRef}).
+ *
+ * <p>Not API (see {@code package-info}): reach it through {@code HttpConnector}.
  */
-final class Http2Pool {
+public final class Http2Pool {
 
     private static final Logger logger = LoggerFactory.getLogger(Http2Pool.class);
 
     /** How long a new connection may take to send its first SETTINGS, without a connect timeout of the peer's. */
     private static final Duration SETTINGS_WAIT = Duration.ofSeconds(10);
 
-    private final HttpConnector connector;
+    private final UpstreamHost host;
     private final ConcurrentHashMap<GroupKey, Group> groups = new ConcurrentHashMap<>();
 
-    Http2Pool(HttpConnector connector) {
-        this.connector = connector;
+    public Http2Pool(UpstreamHost host) {
+        this.host = host;
     }
 
     /** The connections and waiters of one reuse key. Guarded by its own monitor. */
@@ -98,7 +102,7 @@ final class Http2Pool {
      * an idle pooled one, else on the connection being opened, or a new one. {@code fresh} skips
      * the first two: a retry after a reused connection failed.
      */
-    void acquire(HttpPeer peer, EventLoop loop, CompletableFuture<ClientSession> result, boolean fresh) {
+    public void acquire(HttpPeer peer, EventLoop loop, CompletableFuture<ClientSession> result, boolean fresh) {
         Group g = group(peer);
         if (!fresh) {
             Http2Connection shared;
@@ -115,20 +119,20 @@ final class Http2Pool {
             if (wasIdle != null) {
                 // Out of the idle pool (counted there as a removal). Had the pool just evicted it,
                 // its stream fails as refused, which is retried.
-                connector.popClosedIdle(wasIdle);
+                host.popClosedIdle(wasIdle);
             }
             if (shared != null) {
                 openStream(shared, peer, result);
                 return;
             }
-            PooledUpstream idle = connector.takeIdle(peer, loop);
+            PooledUpstream idle = host.takeIdle(peer, loop);
             if (idle instanceof Http2Connection h2) {
                 onLoop(h2, () -> activateIdle(h2, g, peer, loop, result), result);
                 return;
             }
-            if (idle instanceof UpstreamConnection h1) {
+            if (idle != null) {
                 // An idle HTTP/1.1 connection of an H2H1 peer whose origin chose http/1.1.
-                connector.activateIdleH1(h1, peer, loop, result);
+                host.activateIdleH1(idle, peer, loop, result);
                 return;
             }
         }
@@ -141,7 +145,7 @@ final class Http2Pool {
             }
         }
         if (connect) {
-            connector.connectForH2(peer, loop);
+            connect(peer, loop);
         }
     }
 
@@ -181,7 +185,7 @@ final class Http2Pool {
             }
         }
         if (!alive) {
-            connector.countStaleOnCheckout();
+            host.countStaleOnCheckout();
             c.channel.close();
             acquire(peer, loop, result, false);
             return;
@@ -216,7 +220,7 @@ final class Http2Pool {
             stream.config().setAutoClose(false);
             Http2ClientSession session = new Http2ClientSession(c, stream, c.digestForNextStream(), peer);
             stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false, true), session);
-            connector.countSession(session.reused());
+            host.countSession(session.reused());
             if (!result.complete(session)) {
                 release(session);
             }
@@ -229,7 +233,29 @@ final class Http2Pool {
 
     // ---- release --------------------------------------------------------------------------------
 
-    /** The request is done with its stream; returns whether the stream ended cleanly. On the connection's loop. */
+    /**
+     * The request is done with its stream: reset if it has not ended both ways; its connection goes
+     * back to the shared or the idle pool. Any thread, more than once.
+     *
+     * @return a future completed, once that is done, with whether the stream ended cleanly
+     */
+    public CompletableFuture<Boolean> release(ClientSession session) {
+        Http2ClientSession stream = (Http2ClientSession) session;
+        EventLoop loop = stream.eventLoop();
+        if (loop.inEventLoop()) {
+            return CompletableFuture.completedFuture(release(stream));
+        }
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        try {
+            loop.execute(() -> done.complete(release(stream)));
+        } catch (RejectedExecutionException e) {
+            stream.connection().channel.close();
+            done.complete(false);
+        }
+        return done;
+    }
+
+    /** As {@link #release(ClientSession)}, on the connection's loop. */
     boolean release(Http2ClientSession session) {
         if (!session.release()) {
             return false;
@@ -271,7 +297,8 @@ final class Http2Pool {
             c.shutdown();
             return;
         }
-        PoolHandle<PooledUpstream> handle = connector.putIdle(c.meta, c, c.loop, idleTimeout);
+        host.countReleased();
+        PoolHandle<PooledUpstream> handle = host.putIdle(c.meta, c, c.loop, idleTimeout);
         if (!handle.isIdle()) {
             return; // evicted at once (the pool is full of fresher connections): closeEvicted runs
         }
@@ -284,8 +311,13 @@ final class Http2Pool {
             }
         }
         if (reservedMeanwhile) {
-            connector.popClosedIdle(handle);
+            host.popClosedIdle(handle);
         }
+    }
+
+    /** An idle HTTP/2 connection came out of the pool for HTTP/1.1 (its origin prefers that now): it goes. Any thread. */
+    public void retire(PooledUpstream idle) {
+        evicted((Http2Connection) idle);
     }
 
     /** The idle pool dropped {@code c} (LRU, idle timeout, trim): it takes no new stream, and goes. Any thread. */
@@ -302,8 +334,8 @@ final class Http2Pool {
     // ---- opening a connection for the waiters ------------------------------------------------
 
     /** Connects to {@code peer} on {@code loop}, offering what its Alpn says; the outcome lands here. */
-    void connect(HttpPeer peer, EventLoop loop) {
-        connector.transport().newStream(peer, loop, peer.options().alpn()).whenComplete((established, error) -> {
+    private void connect(HttpPeer peer, EventLoop loop) {
+        host.transport().newStream(peer, loop, peer.options().alpn()).whenComplete((established, error) -> {
             Runnable then = () -> connected(peer, established, error);
             if (loop.inEventLoop()) {
                 then.run();
@@ -324,8 +356,8 @@ final class Http2Pool {
     /** On the loop: HTTP/2 if the origin agreed, else HTTP/1.1 for an H2H1 peer, else a failure. */
     private void connected(HttpPeer peer, Established established, Throwable error) {
         if (error != null) {
-            Throwable failure = HttpConnector.unwrap(error);
-            connector.countConnect(null, failure);
+            Throwable failure = UpstreamHost.connectFailure(error);
+            host.countConnect(null, failure);
             openFailed(peer, failure);
             return;
         }
@@ -334,18 +366,18 @@ final class Http2Pool {
                 : established.ssl().applicationProtocol();
         try {
             if ("h2".equals(chosen)) {
-                connector.countConnect(established, null);
+                host.countConnect(established, null);
                 adopt(established, peer);
             } else if (peer.options().alpn() == Alpn.H2) {
                 established.channel().close();
                 PingoraException failure = PingoraException.upstream(ErrorType.H2_ERROR, RetryType.NO,
                         "the origin did not agree to HTTP/2 (ALPN: " + chosen + "), and the peer asks for HTTP/2 only ("
                                 + peer + ")", null);
-                connector.countConnect(null, failure);
+                host.countConnect(null, failure);
                 openFailed(peer, failure);
             } else {
-                connector.rememberPrefersH1(peer);
-                connector.countConnect(established, null);
+                host.rememberPrefersH1(peer);
+                host.countConnect(established, null);
                 fellBackToH1(peer, established);
             }
         } catch (RuntimeException | Error e) {
@@ -405,10 +437,10 @@ final class Http2Pool {
         if (first == null) {
             established.channel().close();
         } else {
-            connector.adoptForWaiter(established, first.peer(), first.result());
+            host.adoptH1(established, first.peer(), first.result());
         }
         for (Waiter w : again) {
-            connector.redoAcquire(w.peer(), w.loop(), w.result());
+            host.acquire(w.peer(), w.loop(), w.result());
         }
     }
 
@@ -458,7 +490,7 @@ final class Http2Pool {
             }
         }
         if (connect) {
-            connector.connectForH2(peer, loop);
+            connect(peer, loop);
         }
     }
 
@@ -527,8 +559,8 @@ final class Http2Pool {
             handle = c.handle;
             c.handle = null;
         }
-        if (handle != null && connector.popClosedIdle(handle)) {
-            connector.countIdleClosed();
+        if (handle != null && host.popClosedIdle(handle)) {
+            host.countIdleClosed();
         }
     }
 

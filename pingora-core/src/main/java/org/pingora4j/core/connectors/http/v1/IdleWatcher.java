@@ -1,4 +1,4 @@
-package org.pingora4j.core.connectors.http;
+package org.pingora4j.core.connectors.http.v1;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -24,11 +24,11 @@ import io.netty.util.ReferenceCountUtil;
  */
 final class IdleWatcher extends ChannelInboundHandlerAdapter {
 
-    private final HttpConnector connector;
+    private final Http1Connector connector;
     private final UpstreamConnection connection;
     private boolean idle;
 
-    IdleWatcher(HttpConnector connector, UpstreamConnection connection) {
+    IdleWatcher(Http1Connector connector, UpstreamConnection connection) {
         this.connector = connector;
         this.connection = connection;
     }

@@ -1,4 +1,4 @@
-package org.pingora4j.core.connectors.http;
+package org.pingora4j.core.connectors.http.v1;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -62,7 +62,7 @@ import org.pingora4j.core.upstreams.HttpPeer;
  * {@link #sendRequestHead}, {@link #sendRequestBody} and {@link #flush} write without a future
  * each, and failures of those writes reach the listener.
  *
- * <p>Give the session back with {@link HttpConnector#releaseHttpSession}: the connection returns to
+ * <p>Give the session back with {@link org.pingora4j.core.connectors.http.HttpConnector#releaseHttpSession}: the connection returns to
  * the pool only if {@link #notReusableReason()} is null.
  */
 public final class Http1ClientSession implements ClientSession {

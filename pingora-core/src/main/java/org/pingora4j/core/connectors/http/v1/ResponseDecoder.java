@@ -1,4 +1,4 @@
-package org.pingora4j.core.connectors.http;
+package org.pingora4j.core.connectors.http.v1;
 
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;

@@ -1,8 +1,9 @@
-package org.pingora4j.core.connectors.http;
+package org.pingora4j.core.connectors.http.v1;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import org.pingora4j.core.connectors.Established;
+import org.pingora4j.core.connectors.PooledUpstream;
 import org.pingora4j.core.protocols.Digest;
 import org.pingora4j.core.upstreams.HttpPeer;
 import org.pingora4j.pool.ConnectionMeta;

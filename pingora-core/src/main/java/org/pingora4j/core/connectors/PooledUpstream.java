@@ -1,4 +1,4 @@
-package org.pingora4j.core.connectors.http;
+package org.pingora4j.core.connectors;
 
 import org.pingora4j.pool.EvictionCause;
 
@@ -7,7 +7,7 @@ import org.pingora4j.pool.EvictionCause;
  * connection with no stream open. Both kinds share one bound ({@code upstream_keepalive_pool_size})
  * and one LRU order, as pingora's single pool does.
  */
-interface PooledUpstream {
+public interface PooledUpstream {
 
     /** The pool dropped the idle connection: close it. Called on any thread. */
     void closeEvicted(EvictionCause cause);

@@ -1,4 +1,4 @@
-package org.pingora4j.core.connectors.http;
+package org.pingora4j.core.connectors.http.v2;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

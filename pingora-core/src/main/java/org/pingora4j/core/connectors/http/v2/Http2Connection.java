@@ -1,4 +1,4 @@
-package org.pingora4j.core.connectors.http;
+package org.pingora4j.core.connectors.http.v2;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -15,6 +15,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.pingora4j.core.connectors.Established;
+import org.pingora4j.core.connectors.PooledUpstream;
 import org.pingora4j.core.protocols.Digest;
 import org.pingora4j.core.upstreams.HttpPeer;
 import org.pingora4j.core.upstreams.PeerOptions;
