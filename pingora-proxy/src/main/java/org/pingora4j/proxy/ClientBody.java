@@ -61,6 +61,8 @@ final class ClientBody {
     private boolean done;
     private boolean continueSent;
     private boolean released;
+    /** Body bytes read from the client, for the access log. */
+    private long bytes;
 
     ClientBody(Downstream downstream, HttpRequest request, boolean hasBody) {
         this.downstream = downstream;
@@ -74,6 +76,11 @@ final class ClientBody {
     }
 
     /** Returns whether the body grew past what a retry can replay. */
+    /** Returns the body bytes read from the client so far. */
+    long bytes() {
+        return bytes;
+    }
+
     boolean truncated() {
         return retryBuffer.truncated();
     }
@@ -134,6 +141,7 @@ final class ClientBody {
             done = true;
         }
         ByteBuf data = content.content();
+        bytes += data.readableBytes();
         retryBuffer.append(data);
         Sink target = sink;
         if (!last && data.readableBytes() < SMALL_PART) {

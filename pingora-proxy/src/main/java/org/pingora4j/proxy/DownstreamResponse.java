@@ -32,6 +32,8 @@ final class DownstreamResponse {
     private boolean started;
     private boolean done;
     private long bodyLeft;
+    /** Body bytes handed to the client connection, for the access log. */
+    private long bodyBytes;
     private boolean noBody;
     private boolean endIsFormality;
     private CompletableFuture<Void> own;
@@ -41,6 +43,11 @@ final class DownstreamResponse {
         this.request = request;
         this.head = HttpMethod.HEAD.equals(request.method());
         this.keepAlive = keepAlive;
+    }
+
+    /** Returns the response body bytes handed to the client connection so far. */
+    long bodyBytes() {
+        return bodyBytes;
     }
 
     /** Returns whether a response head was written. */
@@ -100,6 +107,7 @@ final class DownstreamResponse {
             content = Unpooled.EMPTY_BUFFER;
         }
         writeHead(response, length, stopping);
+        bodyBytes += content.readableBytes();
         CompletableFuture<Void> written = new CompletableFuture<>();
         downstream.write(new DefaultLastHttpContent(content)).addListener(f -> {
             if (f.isSuccess()) {
@@ -147,6 +155,7 @@ final class DownstreamResponse {
                 data = Unpooled.EMPTY_BUFFER;
             }
             bodyLeft = Framing.afterWrite(bodyLeft, data.readableBytes(), "the response");
+            bodyBytes += data.readableBytes();
             if (last) {
                 Framing.atEnd(bodyLeft, "the response");
             }

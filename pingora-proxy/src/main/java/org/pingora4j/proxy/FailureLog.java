@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
  * How a proxy service reports requests that failed or were refused, so that what is normal under
  * load does not flood the log: a client that leaves mid-response is counted and logged at DEBUG
  * (bursty clients do it hundreds of times a minute), and requests refused for the client's fault
- * (malformed, too slow) are logged at most once a second, with the number left out. Failures of the upstream or the proxy itself are
- * logged at ERROR, each once. Shared by the service's event loops: counters are {@link LongAdder}s,
+ * (malformed, too slow) are logged at most once a second, with the number left out. A phase's own
+ * answer ({@code httpStatus} below 500) is not a failure: DEBUG. Failures of the upstream or the
+ * proxy itself are logged at ERROR, each once. Shared by the service's event loops: counters are {@link LongAdder}s,
  * and the once-a-second gate is one compare-and-set on a deadline.
  */
 final class FailureLog {
@@ -27,6 +28,8 @@ final class FailureLog {
 
     private final LongAdder clientGone = new LongAdder();
     private final LongAdder rejected = new LongAdder();
+    private final LongAdder answered = new LongAdder();
+    private final LongAdder failed = new LongAdder();
     private final AtomicLong nextRejectionLine = new AtomicLong(System.nanoTime());
     private final AtomicLong rejectedUnlogged = new AtomicLong();
 
@@ -44,8 +47,19 @@ final class FailureLog {
             }
             return;
         }
+        failed.increment();
         logger.error("Fail to proxy: {}, status: {}, tries: {}, phase: {}, peer: {}, request: {} {}",
                 error.getMessage(), status, retries + 1, phase, peer, request.method(), request.uri());
+    }
+
+    /**
+     * Reports a request a phase answered with {@code PingoraException.httpStatus} below 500: a
+     * deliberate answer (an auth filter's 403), at DEBUG, since an ERROR line per refusal would flood the log.
+     */
+    void requestAnswered(PingoraException answer, int status, String phase, HttpRequest request) {
+        answered.increment();
+        logger.debug("Answered {} in {}: {}, request: {} {}", status, phase, answer.getMessage(), request.method(),
+                request.uri());
     }
 
     /** Reports a request refused for the client's fault: malformed, too slow, or not proxied. */
@@ -69,6 +83,16 @@ final class FailureLog {
     /** Returns how many requests ended because their client went away. */
     long clientGone() {
         return clientGone.sum();
+    }
+
+    /** Returns how many requests a phase answered with a status below 500 (logged at DEBUG). */
+    long answered() {
+        return answered.sum();
+    }
+
+    /** Returns how many failures were logged at ERROR. */
+    long failed() {
+        return failed.sum();
     }
 
     /** Returns how many requests were refused for the client's fault. */

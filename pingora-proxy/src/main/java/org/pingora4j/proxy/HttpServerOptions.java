@@ -28,6 +28,7 @@ public final class HttpServerOptions {
     private final boolean h2c;
     private final int h2MaxConcurrentStreams;
     private final int h2StreamWindow;
+    private final boolean requestId;
 
     private HttpServerOptions(Builder b) {
         keepaliveTimeout = b.keepaliveTimeout;
@@ -45,6 +46,7 @@ public final class HttpServerOptions {
         h2c = b.h2c;
         h2MaxConcurrentStreams = b.h2MaxConcurrentStreams;
         h2StreamWindow = b.h2StreamWindow;
+        requestId = b.requestId;
         maxBufferedBytes = b.maxBufferedBytes != 0 ? b.maxBufferedBytes : defaultMaxBufferedBytes();
     }
 
@@ -193,6 +195,18 @@ public final class HttpServerOptions {
         return h2StreamWindow;
     }
 
+    /**
+     * Returns whether each request gets a request id and W3C trace context (default true): an
+     * incoming {@code X-Request-Id} (1 to 128 letters, digits or {@code . _ : / + = @ -}) is kept, else the trace id
+     * of a valid incoming {@code traceparent}, else a new 32-hex-digit id; a valid
+     * {@code traceparent} passes unchanged, a missing or invalid one is replaced by a new one. Both
+     * headers go upstream; the id is {@link Session#requestId()} and is in the access log. Pingora
+     * has no such default; Envoy does the same with {@code x-request-id}.
+     */
+    public boolean requestId() {
+        return requestId;
+    }
+
     /** Builds {@link HttpServerOptions}. */
     public static final class Builder {
         private Duration keepaliveTimeout = Duration.ofSeconds(60);
@@ -211,6 +225,7 @@ public final class HttpServerOptions {
         private boolean h2c;
         private int h2MaxConcurrentStreams = 100;
         private int h2StreamWindow = 65_535;
+        private boolean requestId = true;
 
         private Builder() {
         }
@@ -347,6 +362,12 @@ public final class HttpServerOptions {
                 throw new IllegalArgumentException("h2StreamWindow: " + bytes + " (expected: 65535 to 16777216)");
             }
             h2StreamWindow = bytes;
+            return this;
+        }
+
+        /** Sets whether requests get a request id and trace context (see {@link HttpServerOptions#requestId()}); default true. */
+        public Builder requestId(boolean enabled) {
+            requestId = enabled;
             return this;
         }
 

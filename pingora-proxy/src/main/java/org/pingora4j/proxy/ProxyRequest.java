@@ -82,6 +82,12 @@ final class ProxyRequest<C> {
     private final RequestLoop requestLoop;
     private boolean finished;
     private boolean shed;
+    private final String requestId;
+    private final long startNanos = System.nanoTime();
+    /** When the current (at the end: the final) try started connecting; -1 before any try. */
+    private long tryStartNanos = -1;
+    /** When that try's exchange ended; -1 while it runs. */
+    private long tryEndNanos = -1;
 
     ProxyRequest(ProxyService<C> service, Downstream downstream, HttpRequest request) {
         this.service = service;
@@ -92,6 +98,7 @@ final class ProxyRequest<C> {
         this.request = request;
         this.head = HttpMethod.HEAD.equals(request.method());
         this.requestHasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        this.requestId = service.serverOptions().requestId() ? RequestIds.adopt(request.headers()) : null;
         this.session = new Session(this, new RequestHeader(request), downstream);
         this.body = new ClientBody(downstream, request, requestHasBody);
         this.response = new DownstreamResponse(downstream, request, downstream.mayServeMoreAfter(request));
@@ -119,6 +126,18 @@ final class ProxyRequest<C> {
 
     int retries() {
         return retries;
+    }
+
+    String requestId() {
+        return requestId;
+    }
+
+    long requestBodyBytes() {
+        return body.bytes();
+    }
+
+    long responseBodyBytes() {
+        return response.bodyBytes();
     }
 
     boolean retryBufferTruncated() {
@@ -194,6 +213,8 @@ final class ProxyRequest<C> {
             }
             peer = chosen;
             phase = "connect";
+            tryStartNanos = System.nanoTime();
+            tryEndNanos = -1;
             CompletableFuture<ClientSession> connecting = freshConnectionNext
                     ? connector.newSession(chosen, loop) : connector.getSession(chosen, loop);
             requestLoop.then(connecting, (got, connectError) -> {
@@ -221,7 +242,10 @@ final class ProxyRequest<C> {
         }
         if (e.retryType() == RetryType.YES && retries < service.maxRetries()) {
             retries++;
-            logger.warn("Retrying after failing to connect to {}: {} (try {})", peer, e.getMessage(), retries);
+            // DEBUG: a refused connect is retried by default, and a dead origin must not cost a
+            // line per try; the connector counts every failed connect, and a request that runs out
+            // of tries gets its ERROR line with the number of tries.
+            logger.debug("Retrying after failing to connect to {}: {} (try {})", peer, e.getMessage(), retries);
             attempt();
         } else {
             failFinal(e);
@@ -281,6 +305,7 @@ final class ProxyRequest<C> {
     CompletionStage<?> releaseExchange() {
         SessionExchange done = exchange;
         exchange = null;
+        tryEndNanos = System.nanoTime();
         return done.release();
     }
 
@@ -415,6 +440,7 @@ final class ProxyRequest<C> {
         if (exchange != null) {
             SessionExchange ended = exchange;
             exchange = null;
+            tryEndNanos = System.nanoTime();
             ended.release();
         }
     }
@@ -425,7 +451,9 @@ final class ProxyRequest<C> {
             return;
         }
         attemptId++;
-        response.closeAfter();
+        if (!isAnswer(e)) {
+            response.closeAfter();
+        }
         releaseUpstream();
         // The client is gone, or part of the response already went out: nothing more can be said.
         if (downstream.isClosed() || response.started()) {
@@ -455,7 +483,10 @@ final class ProxyRequest<C> {
         finished = true;
         attemptId++;
         body.release();
-        if (error != null && !shed) {
+        boolean answer = isAnswer(error);
+        if (answer) {
+            service.failures().requestAnswered(error, session.errorStatus(), phase, request);
+        } else if (error != null && !shed) {
             service.failures().requestFailed(error, session.errorStatus(), retries, phase, peer, request,
                     downstream.channel().remoteAddress());
         }
@@ -464,13 +495,28 @@ final class ProxyRequest<C> {
         } catch (RuntimeException | Error e) {
             logger.warn("logging phase failed", e);
         }
-        service.metrics().requestFinished(session, error, retries);
+        AccessLog accessLog = service.accessLog();
+        if (accessLog != null) {
+            long now = System.nanoTime();
+            long upstreamNanos = tryStartNanos < 0 ? -1 : (tryEndNanos < 0 ? now : tryEndNanos) - tryStartNanos;
+            accessLog.record(AccessLogEntry.of(session, request, clientAddress(), upstreamNanos, now - startNanos, error));
+        }
+        service.metrics().requestFinished(session, answer ? null : error, retries);
         service.requestFinished();
-        boolean reuseClient = response.keepAlive() && response.done() && error == null && !service.isStopping();
+        boolean reuseClient = response.keepAlive() && response.done() && (error == null || answer) && !service.isStopping();
         downstream.requestFinished(reuseClient, body.done(), DRAIN_LIMIT);
     }
 
     // ---- helpers --------------------------------------------------------------------------------
+
+    /**
+     * Whether {@code e} is a phase's deliberate answer, {@code PingoraException.httpStatus} with a
+     * status below 500 (an auth filter's 401 or 403, a router's 404): the request was served, not
+     * failed. It keeps the client's connection, is logged at DEBUG and not counted as an error.
+     */
+    private static boolean isAnswer(PingoraException e) {
+        return e != null && e.type() == ErrorType.HTTP_STATUS && e.httpStatus() < 500;
+    }
 
     /** The final response is about to go out; a client still waiting for 100 Continue then loses its connection. */
     void forgoContinue() {

@@ -61,6 +61,7 @@ public final class ProxyService<C> extends ListeningService {
     private final MeterRegistry registry;
     private final ClientBufferBudget bufferBudget;
     private final ProxyMetrics metrics;
+    private final AccessLog accessLog;
     private volatile HttpConnector connector;
     private volatile boolean stopping;
 
@@ -77,6 +78,7 @@ public final class ProxyService<C> extends ListeningService {
         this.registry = b.registry;
         this.bufferBudget = new ClientBufferBudget(serverOptions.maxBufferedBytes(), clients);
         this.metrics = b.registry == null ? ProxyMetrics.NONE : new MicrometerProxyMetrics(b.registry, meterTags(), this);
+        this.accessLog = b.accessLog;
     }
 
     /**
@@ -255,7 +257,15 @@ public final class ProxyService<C> extends ListeningService {
         if (c != null) {
             c.close();
         }
+        if (accessLog != null) {
+            accessLog.close(); // writes what the requests that ended left queued
+        }
         drained.complete(null);
+    }
+
+    /** The access log, or null if off. */
+    AccessLog accessLog() {
+        return accessLog;
     }
 
     void connectionOpened(ClientConnection client) {
@@ -293,6 +303,7 @@ public final class ProxyService<C> extends ListeningService {
         private Ticker ticker = Ticker.system();
         private Scheduler timerScheduler;
         private MeterRegistry registry;
+        private AccessLog accessLog;
 
         private Builder(ServerConf conf, ProxyHttp<C> proxy) {
             this.conf = Objects.requireNonNull(conf, "conf");
@@ -354,6 +365,15 @@ public final class ProxyService<C> extends ListeningService {
          */
         public Builder<C> metrics(MeterRegistry value) {
             registry = Objects.requireNonNull(value, "registry");
+            return this;
+        }
+
+        /**
+         * Writes a line per request to {@code value} (see {@link AccessLog}), after the
+         * {@code logging} phase; the service closes it when it shuts down. Off without this call.
+         */
+        public Builder<C> accessLog(AccessLog value) {
+            accessLog = Objects.requireNonNull(value, "accessLog");
             return this;
         }
 

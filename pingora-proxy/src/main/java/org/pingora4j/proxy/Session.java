@@ -1,9 +1,11 @@
 package org.pingora4j.proxy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
@@ -123,6 +125,25 @@ public final class Session {
         return responseHeader;
     }
 
+    /**
+     * Returns the request's id: its {@code X-Request-Id}, else its {@code traceparent}'s trace id,
+     * else a generated one (see {@link HttpServerOptions#requestId()}); null when that is off. Sent
+     * upstream, and written in the access log.
+     */
+    public String requestId() {
+        return request.requestId();
+    }
+
+    /** Returns the request body bytes read from the client so far. */
+    public long requestBodyBytes() {
+        return request.requestBodyBytes();
+    }
+
+    /** Returns the response body bytes sent to the client so far (handed to its connection). */
+    public long responseBodyBytes() {
+        return request.responseBodyBytes();
+    }
+
     /** Returns the status of the error response sent by {@code failToProxy}, 0 if none. */
     public int errorStatus() {
         return errorStatus;
@@ -136,6 +157,51 @@ public final class Session {
         ResponseHeader header = ResponseHeader.build(status);
         header.insertHeader(HttpHeaderNames.CACHE_CONTROL, "private, no-store");
         return writeResponse(header, null);
+    }
+
+    /**
+     * Answers the request from a phase with {@code status} and {@code text} (UTF-8,
+     * {@code Content-Type: text/plain; charset=utf-8}), and says so to {@code requestFilter}: the
+     * stage completes with true once the answer is written. No {@code ByteBuf}, no stage conversion:
+     * <pre>{@code
+     * public CompletionStage<Boolean> requestFilter(Session session, Ctx ctx) {
+     *     if (session.reqHeader().header("Authorization") == null) {
+     *         return session.respond(401, "sign in first\n");
+     *     }
+     *     return CONTINUE;
+     * }
+     * }</pre>
+     * A pingora4j convenience over pingora's {@code respond_error_with_body}.
+     *
+     * @throws IllegalArgumentException if {@code status} is not 100..999
+     */
+    public CompletionStage<Boolean> respond(int status, String text) {
+        return respond(status, text == null ? null : text.getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8");
+    }
+
+    /**
+     * As {@link #respond(int, String)}, with bytes of {@code contentType} (null: no
+     * {@code Content-Type}); {@code body} null for none.
+     */
+    public CompletionStage<Boolean> respond(int status, byte[] body, String contentType) {
+        ResponseHeader header = ResponseHeader.build(status);
+        if (contentType != null) {
+            header.insertHeader(HttpHeaderNames.CONTENT_TYPE, contentType);
+        }
+        return respond(header, body);
+    }
+
+    /**
+     * As {@link #respond(int, String)}, with a head of the caller's (any headers; Content-Length is
+     * set from {@code body}); {@code body} null for none.
+     * <pre>{@code
+     * ResponseHeader moved = ResponseHeader.build(301).insertHeader("Location", "https://example.com/");
+     * return session.respond(moved, null);
+     * }</pre>
+     */
+    public CompletionStage<Boolean> respond(ResponseHeader header, byte[] body) {
+        ByteBuf content = body == null || body.length == 0 ? null : Unpooled.wrappedBuffer(body);
+        return writeResponse(header, content).thenApply(v -> Boolean.TRUE);
     }
 
     /**

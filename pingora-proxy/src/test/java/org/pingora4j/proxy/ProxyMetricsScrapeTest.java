@@ -62,7 +62,7 @@ final class ProxyMetricsScrapeTest {
 
         @Override
         public PingoraException failToConnect(Session session, HttpPeer peer, Void ctx, PingoraException e) {
-            return session.retries() == 0 ? e.setRetry(true) : e;
+            return e.setRetry(session.retries() == 0); // one retry, not the default max_retries
         }
     }
 

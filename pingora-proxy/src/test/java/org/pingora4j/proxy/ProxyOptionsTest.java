@@ -118,6 +118,36 @@ final class ProxyOptionsTest {
     }
 
     @Test
+    void aRefusedConnectIsRetriedByDefaultEvenForAPost() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        String dead = "127.0.0.1:" + closedPort;
+        try (TestOrigin origin = TestOrigin.plain()) {
+            ProxyHttp<Void> failover = new ProxyHttp<>() {
+                @Override
+                public Void newCtx() {
+                    return null;
+                }
+
+                @Override
+                public CompletionStage<HttpPeer> upstreamPeer(Session session, Void ctx) {
+                    String target = session.retries() == 0 ? dead : origin.address();
+                    return CompletableFuture.completedStage(new HttpPeer(target, false, ""));
+                }
+            };
+            try (ProxyFixture fixture = ProxyFixture.of(failover)) {
+                java.net.http.HttpResponse<String> r = fixture.client.send(java.net.http.HttpRequest.newBuilder(fixture.uri("/order"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("pay once")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode(), "nothing was sent to the dead peer: the POST goes to the next");
+                assertEquals(1, origin.requests());
+            }
+        }
+    }
+
+    @Test
     void theKeepaliveRequestLimitClosesTheClientConnection() throws Exception {
         try (TestOrigin origin = TestOrigin.plain()) {
             ProxyService<Void> service = ProxyService.builder(ServerConf.defaults(), new PooledProxyTest.PooledProxy(origin.address()))

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -55,6 +60,13 @@ final class ProxyPhasesAndErrorsTest {
             ctx.add("requestFilter");
             if (session.reqHeader().header("X-Replay-Ok") != null) {
                 session.setRetryNonIdempotent(true);
+            }
+            if (session.reqHeader().path().equals("/teapot")) {
+                ctx.add("responded");
+                return session.respond(418, "short and stout, " + session.reqHeader().queryParams().get("who") + "\n");
+            }
+            if (session.reqHeader().uri().startsWith("/deny")) {
+                throw PingoraException.httpStatus(403, "no token");
             }
             if (session.reqHeader().uri().startsWith("/forbidden")) {
                 ctx.add("responded");
@@ -172,6 +184,60 @@ final class ProxyPhasesAndErrorsTest {
     }
 
     @Test
+    void aFilterAnswersWithTextInOneCall() throws Exception {
+        try (TestOrigin origin = TestOrigin.plain()) {
+            RecordingProxy proxy = new RecordingProxy(origin.address(), o -> o);
+            try (ProxyFixture fixture = ProxyFixture.of(proxy)) {
+                HttpResponse<String> r = fixture.get("/teapot?who=me%20too");
+                assertEquals(418, r.statusCode());
+                assertEquals("short and stout, [me too]\n", r.body());
+                assertEquals("text/plain; charset=utf-8", r.headers().firstValue("content-type").orElse(null));
+                assertEquals(List.of("newCtx", "requestFilter", "responded", "logging"), proxy.awaitPhases(0));
+                assertEquals(0, origin.requests());
+            }
+        }
+    }
+
+    @Test
+    void aFilterRefusalIsAnAnswerNotAFailureAndKeepsTheConnection() throws Exception {
+        try (TestOrigin origin = TestOrigin.plain()) {
+            RecordingProxy proxy = new RecordingProxy(origin.address(), o -> o);
+            try (ProxyFixture fixture = ProxyFixture.of(proxy);
+                 Socket client = new Socket("127.0.0.1", fixture.port())) {
+                client.setSoTimeout(10_000);
+                OutputStream out = client.getOutputStream();
+                InputStream in = client.getInputStream();
+                out.write("GET /deny HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                String refused = readHead(in);
+                assertTrue(refused.startsWith("HTTP/1.1 403 "), refused);
+                assertFalse(refused.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), refused);
+                out.write("GET /fine HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                assertTrue(readHead(in).startsWith("HTTP/1.1 200 "), "the same connection serves the next request");
+                proxy.awaitPhases(1);
+                assertEquals(1, origin.requests(), "only the allowed request went upstream");
+                assertEquals(1, fixture.service.failures().answered());
+                assertEquals(0, fixture.service.failures().failed(), "no ERROR line for a deliberate answer");
+            }
+        }
+    }
+
+    /** Reads a response head and skips its Content-Length body. */
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("closed after: " + head);
+            }
+            head.append((char) b);
+        }
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+        int n = length.find() ? Integer.parseInt(length.group(1)) : 0;
+        in.readNBytes(n);
+        return head.toString();
+    }
+
+    @Test
     void refusedConnectIs502AndLoggingStillRunsOnce() throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -181,8 +247,13 @@ final class ProxyPhasesAndErrorsTest {
         try (ProxyFixture fixture = ProxyFixture.of(proxy)) {
             HttpResponse<String> response = fixture.get("/x");
             assertEquals(502, response.statusCode());
-            assertEquals(List.of("newCtx", "requestFilter", "upstreamPeer", "failToConnect", "failToProxy", "logging"),
-                    proxy.awaitPhases(0));
+            // A refused connect is retried by default (nothing was sent), up to max_retries.
+            List<String> expected = new java.util.ArrayList<>(List.of("newCtx", "requestFilter"));
+            for (int i = 0; i <= fixture.service.maxRetries(); i++) {
+                expected.addAll(List.of("upstreamPeer", "failToConnect"));
+            }
+            expected.addAll(List.of("failToProxy", "logging"));
+            assertEquals(expected, proxy.awaitPhases(0));
             assertEquals(ErrorType.CONNECT_REFUSED, proxy.errors.get(0).type());
         }
     }

@@ -112,7 +112,10 @@ final class ConnectAttempt {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        // Handlers are added once connected, by whoever speaks the protocol.
+                        // Handlers are added once connected, by whoever speaks the protocol. Until
+                        // then, what the transport throws (a read on a socket still connecting under
+                        // churn: NotYetConnectedException) stops here; the connect future reports.
+                        ch.pipeline().addLast(HandlerNames.CONNECTING, ConnectPhaseErrors.INSTANCE);
                     }
                 });
         InetSocketAddress bindTo = null;
@@ -171,7 +174,6 @@ final class ConnectAttempt {
         TlsContexts.offerAlpn(handler.engine(), offer);
         handler.setHandshakeTimeoutMillis(millis(options.tlsHandshakeTimeout()));
         channel.pipeline().addFirst(HandlerNames.TLS, handler);
-        channel.pipeline().addLast(HandlerNames.CONNECTING, ConnectPhaseErrors.INSTANCE);
         handler.handshakeFuture().addListener(f -> guarded(() -> {
             if (!f.isSuccess()) {
                 fail(ConnectErrors.map(f.cause(), peer, true));

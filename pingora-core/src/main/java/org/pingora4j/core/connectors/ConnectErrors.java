@@ -15,9 +15,17 @@ import java.security.cert.CertificateNotYetValidException;
 import javax.net.ssl.SSLException;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
+import org.pingora4j.core.error.RetryType;
 import org.pingora4j.core.upstreams.HttpPeer;
 
-/** Turns what Netty and the JDK throw while connecting into errors that say which step failed. */
+/**
+ * Turns what Netty and the JDK throw while connecting into errors that say which step failed.
+ *
+ * <p>A TCP connect that was refused, reset or closed is retryable ({@link RetryType#YES}) for any
+ * method: no byte of the request was sent (HAProxy's {@code retries}; pingora leaves it to
+ * {@code fail_to_connect}). Timeouts are not (a retry would double the wait on an origin that is
+ * down), nor are DNS, routing, bind and TLS failures (the next try would fail the same way).
+ */
 final class ConnectErrors {
 
     private ConnectErrors() {
@@ -47,7 +55,7 @@ final class ConnectErrors {
         if (cause instanceof ConnectException && !duringTls) {
             String message = String.valueOf(cause.getMessage());
             ErrorType type = message.contains("refused") ? ErrorType.CONNECT_REFUSED : ErrorType.CONNECT_ERROR;
-            return PingoraException.upstream(type, "TCP connect failed (" + where + ")", cause);
+            return PingoraException.upstream(type, RetryType.YES, "TCP connect failed (" + where + ")", cause);
         }
         if (cause instanceof SSLException || duringTls) {
             if (hasCause(cause, CertificateException.class)) {
@@ -56,7 +64,8 @@ final class ConnectErrors {
             String detail = cause instanceof ClosedChannelException ? "connection closed during TLS handshake" : "TLS handshake failed";
             return PingoraException.upstream(ErrorType.TLS_HANDSHAKE_FAILURE, detail + " (" + where + ")", cause);
         }
-        return PingoraException.upstream(ErrorType.CONNECT_ERROR, "connect failed (" + where + ")", cause);
+        // Reset or closed while connecting: as refused, nothing was sent.
+        return PingoraException.upstream(ErrorType.CONNECT_ERROR, RetryType.YES, "connect failed (" + where + ")", cause);
     }
 
     /**

@@ -7,9 +7,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Last in an upstream pipeline while it connects: a failed TLS handshake also travels the pipeline
- * as an exception, which Netty would log as unhandled. The connect attempt reports it through its
- * future, so here it is only noted at debug level. Removed once the connection is established.
+ * Last in an upstream pipeline while it connects: a failed TLS handshake, or a read the transport
+ * tried on a socket still connecting ({@code NotYetConnectedException}, seen with epoll under
+ * connection churn), also travels the pipeline as an exception, which Netty would log as unhandled
+ * at its tail. The connect attempt reports failures through its future, so here they are only
+ * noted at debug level. Removed once the connection is established.
  */
 @ChannelHandler.Sharable
 final class ConnectPhaseErrors extends ChannelInboundHandlerAdapter {

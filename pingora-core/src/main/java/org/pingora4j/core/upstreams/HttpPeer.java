@@ -44,6 +44,39 @@ public final class HttpPeer {
         this(HostPort.parse(address, 1), tls, sni);
     }
 
+    /**
+     * A peer spoken to in plain text (no TLS), with default options: the same as
+     * {@code new HttpPeer(address, false, "")}.
+     * <pre>{@code
+     * HttpPeer origin = HttpPeer.plain("10.0.0.7:8080");
+     * }</pre>
+     *
+     * @param address {@code host:port}, {@code ipv4:port} or {@code [ipv6]:port}
+     * @throws IllegalArgumentException if {@code address} is not a host and a port from 1 to 65535
+     */
+    public static HttpPeer plain(String address) {
+        return new HttpPeer(address, false, "");
+    }
+
+    /**
+     * A peer spoken to over TLS, sending and verifying {@code sni}, with default options
+     * (certificate and host name verified): the same as {@code new HttpPeer(address, true, sni)}.
+     * <pre>{@code
+     * HttpPeer origin = HttpPeer.tls("1.1.1.1:443", "one.one.one.one");
+     * }</pre>
+     *
+     * @param sni the TLS server name, not empty (use the constructor for a peer verified against
+     *     an alternative CN instead)
+     * @throws IllegalArgumentException if {@code address} is not a host and a port from 1 to 65535,
+     *     or {@code sni} is empty
+     */
+    public static HttpPeer tls(String address, String sni) {
+        if (sni == null || sni.isEmpty()) {
+            throw new IllegalArgumentException("sni: \"" + sni + "\" (expected: the origin's host name, as its certificate names it)");
+        }
+        return new HttpPeer(address, true, sni);
+    }
+
     private HttpPeer(HostPort address, boolean tls, String sni) {
         this(address.host(), address.port(), tls, sni, PeerOptions.defaults());
     }

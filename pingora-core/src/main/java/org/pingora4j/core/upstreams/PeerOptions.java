@@ -15,13 +15,37 @@ import java.util.Objects;
  */
 public final class PeerOptions {
 
-    private static final PeerOptions DEFAULTS = new Builder().build();
-
     /**
-     * The TLS handshake timeout of a peer without a {@linkplain #connectionTimeout() connection
-     * timeout}: 10 seconds (pingora applies none, and waits forever).
+     * The TLS handshake timeout of a peer whose {@linkplain #connectionTimeout() connection timeout}
+     * was set to none: 10 seconds (pingora applies none, and waits forever).
      */
     public static final Duration DEFAULT_TLS_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * The default TCP connect timeout (also applied to the TLS handshake): 5 seconds, Envoy's default
+     * and the value HAProxy's documentation suggests. A connect to an origin that is up takes
+     * milliseconds in a data centre, and 5 s still covers two lost SYNs (Linux resends after 1 s and
+     * 3 s); nginx's and Reactor Netty's 60 s and 30 s only make a client wait longer for a 502
+     * (or a retry on another peer) when an origin is down.
+     */
+    public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+
+    /** The default timeout of TCP connect and TLS handshake together: 10 seconds, twice the connect timeout. */
+    public static final Duration DEFAULT_TOTAL_CONNECTION_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * The default read timeout: 60 seconds without a byte from the origin, nginx's
+     * {@code proxy_read_timeout}. Long enough for slow reports and batch endpoints; a stream that
+     * may stay silent longer (server-sent events, long polls, gRPC streams) needs its own value or
+     * none.
+     */
+    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
+
+    /** The default write timeout: 60 seconds for one write to complete, nginx's {@code proxy_send_timeout}. */
+    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(60);
+
+    // After the DEFAULT_* constants: static fields initialise in order, and the builder reads them.
+    private static final PeerOptions DEFAULTS = new Builder().build();
 
     private final Duration connectionTimeout;
     private final Duration totalConnectionTimeout;
@@ -65,7 +89,12 @@ public final class PeerOptions {
         h2ConnectionWindow = b.h2ConnectionWindow;
     }
 
-    /** Returns pingora's {@code PeerOptions::new()}: no timeouts, verify everything, HTTP/1.1. */
+    /**
+     * Returns the defaults: pingora's {@code PeerOptions::new()} (verify everything, HTTP/1.1) with
+     * timeouts, where pingora has none: {@link #DEFAULT_CONNECTION_TIMEOUT},
+     * {@link #DEFAULT_TOTAL_CONNECTION_TIMEOUT}, {@link #DEFAULT_READ_TIMEOUT},
+     * {@link #DEFAULT_WRITE_TIMEOUT}. Each setter takes null for none.
+     */
     public static PeerOptions defaults() {
         return DEFAULTS;
     }
@@ -91,6 +120,7 @@ public final class PeerOptions {
      * accepts TCP but never answers the handshake would otherwise hold the request forever.
      */
     public Duration tlsHandshakeTimeout() {
+        // Pingora applies the connect timeout to the handshake again; with none, still bounded.
         return connectionTimeout != null ? connectionTimeout : DEFAULT_TLS_HANDSHAKE_TIMEOUT;
     }
 
@@ -247,10 +277,10 @@ public final class PeerOptions {
 
     /** Builds {@link PeerOptions}; every setter validates its argument. */
     public static final class Builder {
-        private Duration connectionTimeout;
-        private Duration totalConnectionTimeout;
-        private Duration readTimeout;
-        private Duration writeTimeout;
+        private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
+        private Duration totalConnectionTimeout = DEFAULT_TOTAL_CONNECTION_TIMEOUT;
+        private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+        private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
         private Duration idleTimeout;
         private boolean verifyCert = true;
         private boolean verifyHostname = true;
@@ -292,25 +322,25 @@ public final class PeerOptions {
             h2ConnectionWindow = o.h2ConnectionWindow;
         }
 
-        /** Sets the TCP connect timeout (also applied to the TLS handshake); null for none. */
+        /** Sets the TCP connect timeout (also applied to the TLS handshake); null for none. Default {@link PeerOptions#DEFAULT_CONNECTION_TIMEOUT}. */
         public Builder connectionTimeout(Duration timeout) {
             connectionTimeout = positiveOrNull("connectionTimeout", timeout);
             return this;
         }
 
-        /** Sets the timeout of TCP connect and TLS handshake together; null for none. */
+        /** Sets the timeout of TCP connect and TLS handshake together; null for none. Default {@link PeerOptions#DEFAULT_TOTAL_CONNECTION_TIMEOUT}. */
         public Builder totalConnectionTimeout(Duration timeout) {
             totalConnectionTimeout = positiveOrNull("totalConnectionTimeout", timeout);
             return this;
         }
 
-        /** Sets the read timeout; null for none. */
+        /** Sets the longest wait for the next upstream bytes; null for none. Default {@link PeerOptions#DEFAULT_READ_TIMEOUT}. */
         public Builder readTimeout(Duration timeout) {
             readTimeout = positiveOrNull("readTimeout", timeout);
             return this;
         }
 
-        /** Sets the write timeout; null for none. */
+        /** Sets the longest wait for one upstream write; null for none. Default {@link PeerOptions#DEFAULT_WRITE_TIMEOUT}. */
         public Builder writeTimeout(Duration timeout) {
             writeTimeout = positiveOrNull("writeTimeout", timeout);
             return this;

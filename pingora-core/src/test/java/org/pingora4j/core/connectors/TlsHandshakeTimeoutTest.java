@@ -47,8 +47,9 @@ final class TlsHandshakeTimeoutTest {
 
     @Test
     void withoutAConnectionTimeoutTheHandshakeIsBoundedByTheDefault() throws Exception {
-        assertEquals(PeerOptions.DEFAULT_TLS_HANDSHAKE_TIMEOUT.toMillis(), handshakeTimeoutMillis(o -> o));
-        assertEquals(10_000, handshakeTimeoutMillis(o -> o));
+        assertEquals(PeerOptions.DEFAULT_TLS_HANDSHAKE_TIMEOUT.toMillis(), handshakeTimeoutMillis(o -> o.connectionTimeout(null)));
+        assertEquals(10_000, handshakeTimeoutMillis(o -> o.connectionTimeout(null)));
+        assertEquals(5_000, handshakeTimeoutMillis(o -> o), "by default, the connect timeout's");
     }
 
     @Test

@@ -115,14 +115,14 @@ final class HttpPeerTest {
     void withOptionsReturnsANewPeerAndLeavesTheOriginalUnchanged() {
         HttpPeer original = new HttpPeer("api.example.com:443", true, "api.example.com");
         HttpPeer changed = original.withOptions(o -> o.idleTimeout(Duration.ofSeconds(60))
-                .connectionTimeout(Duration.ofSeconds(5)));
+                .connectionTimeout(Duration.ofSeconds(2)));
 
         assertNotSame(original, changed);
         assertNull(original.idleTimeout());
-        assertNull(original.options().connectionTimeout());
+        assertEquals(PeerOptions.DEFAULT_CONNECTION_TIMEOUT, original.options().connectionTimeout());
         assertEquals(PeerOptions.defaults(), original.options());
         assertEquals(Duration.ofSeconds(60), changed.idleTimeout());
-        assertEquals(Duration.ofSeconds(5), changed.options().connectionTimeout());
+        assertEquals(Duration.ofSeconds(2), changed.options().connectionTimeout());
         assertEquals(original.address(), changed.address());
         assertEquals(original.sni(), changed.sni());
         assertEquals(original.tls(), changed.tls());
@@ -266,12 +266,14 @@ final class HttpPeerTest {
     // ---- PeerOptions --------------------------------------------------------------------------------
 
     @Test
-    void defaultsMirrorPingora() {
+    void defaultsMirrorPingoraWithTimeoutsAdded() {
         PeerOptions d = PeerOptions.defaults();
-        assertNull(d.connectionTimeout());
-        assertNull(d.totalConnectionTimeout());
-        assertNull(d.readTimeout());
-        assertNull(d.writeTimeout());
+        // Pingora has none of these; a hung origin would hold a request forever.
+        assertEquals(Duration.ofSeconds(5), d.connectionTimeout());
+        assertEquals(Duration.ofSeconds(5), d.tlsHandshakeTimeout());
+        assertEquals(Duration.ofSeconds(10), d.totalConnectionTimeout());
+        assertEquals(Duration.ofSeconds(60), d.readTimeout());
+        assertEquals(Duration.ofSeconds(60), d.writeTimeout());
         assertNull(d.idleTimeout());
         assertTrue(d.verifyCert());
         assertTrue(d.verifyHostname());
@@ -325,6 +327,17 @@ final class HttpPeerTest {
         assertThrows(NullPointerException.class, () -> b.alpn(null));
         // a rejected value leaves the builder as it was
         assertEquals(PeerOptions.defaults(), b.build());
+    }
+
+    @Test
+    void everyTimeoutCanBeSetToNone() {
+        PeerOptions none = PeerOptions.builder().connectionTimeout(null).totalConnectionTimeout(null)
+                .readTimeout(null).writeTimeout(null).build();
+        assertNull(none.connectionTimeout());
+        assertNull(none.totalConnectionTimeout());
+        assertNull(none.readTimeout());
+        assertNull(none.writeTimeout());
+        assertEquals(PeerOptions.DEFAULT_TLS_HANDSHAKE_TIMEOUT, none.tlsHandshakeTimeout(), "the handshake stays bounded");
     }
 
     @Test
@@ -442,5 +455,19 @@ final class HttpPeerTest {
         PingoraException e = assertThrows(PingoraException.class,
                 () -> CertKey.fromPemFiles(TestCerts.file("client.key"), TestCerts.file("client.key")));
         assertEquals(ErrorType.CONFIG_ERROR, e.type());
+    }
+
+    @Test
+    void factoriesNameWhatTheBooleanAndTheEmptySniMeant() {
+        HttpPeer plain = HttpPeer.plain("10.0.0.7:8080");
+        assertEquals(new HttpPeer("10.0.0.7:8080", false, "").reuseKey(), plain.reuseKey());
+        assertFalse(plain.tls());
+        HttpPeer tls = HttpPeer.tls("1.1.1.1:443", "one.one.one.one");
+        assertTrue(tls.tls());
+        assertEquals("one.one.one.one", tls.sni());
+        assertEquals(new HttpPeer("1.1.1.1:443", true, "one.one.one.one").reuseKey(), tls.reuseKey());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> HttpPeer.tls("1.1.1.1:443", ""));
+        assertTrue(e.getMessage().startsWith("sni: \"\""), e.getMessage());
     }
 }

@@ -11,10 +11,15 @@ final class TlsHandshakeTimeoutDefaultTest {
 
     @Test
     void aPeerWithoutConnectionTimeoutGetsTheDefaultHandshakeTimeout() {
-        PeerOptions options = PeerOptions.defaults();
+        PeerOptions options = PeerOptions.builder().connectionTimeout(null).build();
         assertNull(options.connectionTimeout());
         assertEquals(Duration.ofSeconds(10), PeerOptions.DEFAULT_TLS_HANDSHAKE_TIMEOUT);
         assertEquals(PeerOptions.DEFAULT_TLS_HANDSHAKE_TIMEOUT, options.tlsHandshakeTimeout());
+    }
+
+    @Test
+    void byDefaultTheHandshakeGetsTheConnectTimeout() {
+        assertEquals(PeerOptions.DEFAULT_CONNECTION_TIMEOUT, PeerOptions.defaults().tlsHandshakeTimeout());
     }
 
     @Test

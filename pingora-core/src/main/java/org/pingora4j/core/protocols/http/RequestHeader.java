@@ -6,7 +6,14 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * An HTTP request head: method, URI, version and headers. Mirrors pingora's
@@ -59,6 +66,92 @@ public final class RequestHeader {
     /** Returns the first value of header {@code name}, or null. */
     public String header(CharSequence name) {
         return request.headers().get(name);
+    }
+
+    /**
+     * Returns the path of the request target, still percent-encoded, without the query: {@code /a/b}
+     * for {@code /a/b?x=1}, and for an absolute target ({@code http://h/a/b?x=1}) too; {@code *} for
+     * {@code OPTIONS *}; {@code "/"} for an authority-form target or an absolute one without a path.
+     * Pingora reads it as {@code req_header().uri.path()}.
+     * <pre>{@code
+     * if (session.reqHeader().path().startsWith("/admin/")) { ... }
+     * }</pre>
+     */
+    public String path() {
+        String uri = request.uri();
+        int start = pathStart(uri);
+        if (start < 0) {
+            return uri.equals("*") ? "*" : "/";
+        }
+        int end = uri.indexOf('?', start);
+        int fragment = uri.indexOf('#', start);
+        if (end < 0 || fragment >= 0 && fragment < end) {
+            end = fragment;
+        }
+        return end < 0 ? uri.substring(start) : uri.substring(start, end);
+    }
+
+    /**
+     * Returns the query of the request target, still percent-encoded and without the {@code ?}, or
+     * null if there is none: {@code x=1&y=a%20b} for {@code /p?x=1&y=a%20b}. Pingora's
+     * {@code uri.query()}.
+     */
+    public String query() {
+        String uri = request.uri();
+        int q = uri.indexOf('?');
+        if (q < 0) {
+            return null;
+        }
+        int fragment = uri.indexOf('#', q);
+        return fragment < 0 ? uri.substring(q + 1) : uri.substring(q + 1, fragment);
+    }
+
+    /**
+     * Returns the query parameters, decoded ({@code %XX} as UTF-8, {@code +} as a space), in order,
+     * each name with all its values: {@code /p?tag=a&tag=b&q=x%20y} gives
+     * {@code {tag=[a, b], q=[x y]}}; a name without {@code =} has the value {@code ""}. Empty
+     * without a query. A malformed escape ({@code %zz}) is kept as it is rather than thrown.
+     * <pre>{@code
+     * List<String> tags = session.reqHeader().queryParams().getOrDefault("tag", List.of());
+     * }</pre>
+     */
+    public Map<String, List<String>> queryParams() {
+        String query = query();
+        if (query == null || query.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, List<String>> params = new LinkedHashMap<>();
+        for (String pair : query.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+            String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+            params.computeIfAbsent(name, k -> new ArrayList<>(1)).add(value);
+        }
+        params.replaceAll((k, v) -> List.copyOf(v));
+        return Collections.unmodifiableMap(params);
+    }
+
+    private static String decode(String component) {
+        try {
+            return QueryStringDecoder.decodeComponent(component, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException malformed) {
+            return component; // a client's bad escape is the filter's to judge, not a reason to throw
+        }
+    }
+
+    /** Where the path starts in {@code uri}: 0 for origin form, after the authority for absolute form; -1 for none. */
+    private static int pathStart(String uri) {
+        if (uri.startsWith("/")) {
+            return 0;
+        }
+        int scheme = uri.indexOf("://");
+        if (scheme > 0) {
+            return uri.indexOf('/', scheme + 3);
+        }
+        return -1;
     }
 
     /**

@@ -65,6 +65,21 @@ final class Http1ClientSessionReadTimeoutTest {
     }
 
     @Test
+    void aPeerWithDefaultOptionsGivesUpOnAnOriginSilentForSixtySeconds() throws Exception {
+        try (EmbeddedUpstream defaults = new EmbeddedUpstream()) {
+            assertEquals(Duration.ofSeconds(60), defaults.session.peer().options().readTimeout());
+            defaults.session.writeRequestHeader(ConnectorFixture.get("/", "x"), true);
+            CompletableFuture<HttpResponse> head = defaults.session.readResponseHeader();
+            defaults.advance(Duration.ofSeconds(59));
+            assertFalse(head.isDone(), "an origin that answers within nginx's 60 s is waited for");
+            defaults.advance(Duration.ofSeconds(2));
+            ExecutionException e = Assertions.assertThrows(ExecutionException.class, head::get);
+            assertEquals(ErrorType.READ_TIMEDOUT, ((PingoraException) e.getCause()).type(),
+                    "a hung origin no longer holds the request forever");
+        }
+    }
+
+    @Test
     void aRequestWithoutBodyStartsTheReadTimeoutWhenTheHeadIsWritten() throws Exception {
         session.writeRequestHeader(ConnectorFixture.get("/", "x"), true);
         CompletableFuture<HttpResponse> head = session.readResponseHeader();
