@@ -31,46 +31,56 @@ import org.slf4j.LoggerFactory;
 final class AccessLogProxyTest {
 
     private static final Pattern LINE = Pattern.compile(
-            "GET /a\\?b=1 (\\d+) client=127\\.0\\.0\\.1:(\\d+) peer=127\\.0\\.0\\.1:(\\d+) reused=(true|false)"
-                    + " duration_ms=(\\d+) error=(\\S+)");
+            "\\{\"time\":\"[0-9T:.Z-]+\",\"client\":\"127\\.0\\.0\\.1:\\d+\",\"method\":\"GET\",\"uri\":\"(\\S+?)\","
+                    + "\"protocol\":\"HTTP/1\\.1\",\"status\":(\\d+),\"bytes_in\":0,\"bytes_out\":(\\d+),"
+                    + "\"upstream\":(\"127\\.0\\.0\\.1:(\\d+)\"|null),\"upstream_time_ms\":([0-9.]+),\"total_time_ms\":[0-9.]+,"
+                    + "\"reused\":(true|false),\"retries\":(\\d+),\"request_id\":\"([0-9a-f]{32})\","
+                    + "\"user_agent\":(\"[^\"]*\"|null),\"referer\":null,\"error\":(null|\"[A-Z_]+\")}");
 
     @Test
-    void theLoggingPhaseLogsMethodPathStatusPeerReusedAndDuration() throws Exception {
+    void theBuiltInLogWritesAJsonLinePerRequest() throws Exception {
         Logger access = (Logger) LoggerFactory.getLogger("access");
         Capture capture = new Capture();
         capture.start();
         access.addAppender(capture);
         try (TestOrigin origin = TestOrigin.plain();
-             ExampleFixture fixture = new ExampleFixture(new AccessLogProxy(origin.address()))) {
+             ExampleFixture fixture = new ExampleFixture(new AccessLogProxy(origin.address()),
+                     b -> b.accessLog(AccessLogProxy.accessLog()))) {
             origin.responder(ex -> ex.reply(HttpResponseStatus.CREATED, "made"));
             fixture.get("site.test", "/a?b=1");
             fixture.get("site.test", "/a?b=1");
 
             Matcher first = LINE.matcher(capture.next());
             assertTrue(first.matches(), first.toString());
-            assertEquals("201", first.group(1));
-            assertEquals(origin.port(), Integer.parseInt(first.group(3)), "peer: the origin");
-            assertEquals("false", first.group(4), "the first request connects");
-            assertEquals("-", first.group(6));
+            assertEquals("/a?b=1", first.group(1));
+            assertEquals("201", first.group(2));
+            assertEquals("4", first.group(3), "bytes out: the body");
+            assertEquals(origin.port(), Integer.parseInt(first.group(5)), "upstream: the origin");
+            assertEquals("false", first.group(7), "the first request connects");
+            assertEquals("null", first.group(11));
             Matcher second = LINE.matcher(capture.next());
             assertTrue(second.matches(), second.toString());
-            assertEquals("true", second.group(4), "the second request reuses the pooled connection");
+            assertEquals("true", second.group(7), "the second request reuses the pooled connection");
         } finally {
             access.detachAppender(capture);
         }
     }
 
     @Test
-    void aRequestThatFailsIsLoggedWithItsErrorStatus() throws Exception {
+    void aRequestThatFailsIsLoggedWithItsStatusTriesAndError() throws Exception {
         Logger access = (Logger) LoggerFactory.getLogger("access");
         Capture capture = new Capture();
         capture.start();
         access.addAppender(capture);
-        try (ExampleFixture fixture = new ExampleFixture(new AccessLogProxy(LoadBalancerTest.closedPort()))) {
+        try (ExampleFixture fixture = new ExampleFixture(new AccessLogProxy(LoadBalancerTest.closedPort()),
+                b -> b.accessLog(AccessLogProxy.accessLog()))) {
             assertTrue(fixture.get("site.test", "/down").startsWith("HTTP/1.1 502"));
-            String line = capture.next();
-            assertTrue(line.matches("GET /down 502 client=127\\.0\\.0\\.1:\\d+ peer=- reused=false"
-                    + " duration_ms=\\d+ error=CONNECT_REFUSED"), line);
+            Matcher line = LINE.matcher(capture.next());
+            assertTrue(line.matches(), line.toString());
+            assertEquals("502", line.group(2));
+            assertEquals("null", line.group(4), "no upstream connection was made");
+            assertEquals("16", line.group(8), "a refused connect is retried, up to max_retries");
+            assertEquals("\"CONNECT_REFUSED\"", line.group(11));
         } finally {
             access.detachAppender(capture);
         }

@@ -37,13 +37,18 @@ final class ExampleFixture implements AutoCloseable {
     final ProxyService<?> service;
 
     <C> ExampleFixture(ProxyHttp<C> proxy) throws Exception {
+        this(proxy, b -> b);
+    }
+
+    /** As {@link #ExampleFixture(ProxyHttp)}, with more settings of the service. */
+    <C> ExampleFixture(ProxyHttp<C> proxy, java.util.function.UnaryOperator<ProxyService.Builder<C>> more) throws Exception {
         connector = HttpConnector.builder(new ConnectorOptions(128))
                 .resolver(PeerResolver.withOverrides(LOOPBACK_NAMES))
                 .channelType(NioSocketChannel.class)
                 .ticker(clock)
                 .scheduler(clock)
                 .build();
-        service = ProxyService.builder(ServerConf.defaults(), proxy).connector(connector).build();
+        service = more.apply(ProxyService.builder(ServerConf.defaults(), proxy).connector(connector)).build();
         service.addTcp("127.0.0.1:0");
         service.start(new ServiceContext(ServerConf.defaults(), loops, Transport.nio()));
     }
