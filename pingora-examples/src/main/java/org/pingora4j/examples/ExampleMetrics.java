@@ -19,8 +19,9 @@ final class ExampleMetrics {
      */
     static <C> ProxyService.Builder<C> serveIfAsked(Server server, ProxyService.Builder<C> builder,
                                                      ExampleSettings settings) {
+        // Latency histograms on: an operator's first panel is a p99 (histogram_quantile).
         settings.metricsAddress().ifPresent(address ->
-                builder.metrics(PrometheusEndpoint.serve(server, address).registry()));
+                builder.metrics(PrometheusEndpoint.serve(server, address).registry()).latencyHistograms());
         return builder;
     }
 }

@@ -109,7 +109,7 @@ public class PooledProxy implements ReuseMonitoring<Void> {
         // With --metrics HOST:PORT, serve the pool's and the proxy's meters there
         Optional<PrometheusService> metrics = settings.metricsAddress()
                 .map(address -> PrometheusEndpoint.serve(server, address));
-        metrics.ifPresent(prometheus -> builder.metrics(prometheus.registry()));
+        metrics.ifPresent(prometheus -> builder.metrics(prometheus.registry()).latencyHistograms());
         ProxyService<Void> proxyService = builder.build();
 
         // Where to listen

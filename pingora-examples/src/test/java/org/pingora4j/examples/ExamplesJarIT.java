@@ -91,9 +91,9 @@ final class ExamplesJarIT {
             // The request counter moves just after the response went out: scrape until it shows (bounded).
             URI metricsUri = URI.create("http://127.0.0.1:" + metrics + "/metrics");
             List<String> expected = List.of(
-                    "pingora_pool_misses_total{service=\"Pingora HTTP Proxy Service\"} 1.0",
-                    "pingora_pool_hits_total{service=\"Pingora HTTP Proxy Service\"} 1.0",
-                    "pingora_proxy_requests_total{service=\"Pingora HTTP Proxy Service\",status=\"2xx\"} 2.0");
+                    "pingora_pool_misses_total{service=\"pingora-http-proxy-service\"} 1.0",
+                    "pingora_pool_hits_total{service=\"pingora-http-proxy-service\"} 1.0",
+                    "pingora_proxy_requests_total{service=\"pingora-http-proxy-service\",status=\"2xx\"} 2.0");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             String scrape;
             do {

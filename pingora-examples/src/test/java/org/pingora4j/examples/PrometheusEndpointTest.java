@@ -58,7 +58,7 @@ final class PrometheusEndpointTest {
                 int metricsPort = built.prometheus().boundAddresses().get(0).getPort();
                 HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
                         .timeout(Duration.ofSeconds(10)).build();
-                String service = "service=\"" + proxy.name() + "\"";
+                String service = "service=\"pingora-http-proxy-service\""; // the default name, as a tag value
                 List<String> expected = List.of(
                         "pingora_pool_misses_total{" + service + "} 1.0",
                         "pingora_pool_hits_total{" + service + "} 1.0",

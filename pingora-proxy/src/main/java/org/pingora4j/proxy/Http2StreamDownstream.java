@@ -51,6 +51,8 @@ final class Http2StreamDownstream<C> extends ChannelInboundHandlerAdapter
     private int number;
     private boolean bodyEnded;
     private boolean closed;
+    /** The stream's request ended: whatever more the client sends on it is dropped. */
+    private boolean finished;
     private boolean watchingWrites;
     /** Times the stream turned writable: a write timer that finds it changed saw the client read. */
     private int writableTurns;
@@ -168,6 +170,7 @@ final class Http2StreamDownstream<C> extends ChannelInboundHandlerAdapter
     public void requestFinished(boolean keepAlive, boolean bodyDone, long drainLimit) {
         current = null;
         reader = null;
+        finished = true;
         releaseWaiting();
         releaseHeld();
         timeouts.close();
@@ -178,13 +181,16 @@ final class Http2StreamDownstream<C> extends ChannelInboundHandlerAdapter
             // Answered before the client sent its whole body: it may stop sending (RFC 9113 §8.1).
             stream.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
         }
+        // Parts the stream held back (its reads paused while the upstream was slow) come in now,
+        // and go: the stream's one request is over.
+        stream.config().setAutoRead(true);
     }
 
     // ---- the stream's pipeline ------------------------------------------------------------------
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (closed) {
+        if (closed || finished) {
             ReferenceCountUtil.release(msg);
             return;
         }

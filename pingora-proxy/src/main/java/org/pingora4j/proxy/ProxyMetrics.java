@@ -1,6 +1,7 @@
 package org.pingora4j.proxy;
 
 import org.pingora4j.core.error.PingoraException;
+import org.pingora4j.core.upstreams.HttpPeer;
 
 /**
  * Where a {@link ProxyService}'s requests report to its meters: a few calls per request, each to a
@@ -17,23 +18,24 @@ interface ProxyMetrics {
         }
 
         @Override
-        public void upstreamResponded(long sentAt) {
+        public void upstreamResponded(long sentAt, HttpPeer peer) {
         }
 
         @Override
-        public void requestFinished(Session session, PingoraException error, int retries) {
+        public void requestFinished(Session session, PingoraException error, int retries, long totalNanos) {
         }
     };
 
     /** A try starts sending its request upstream; returns the time to give {@link #upstreamResponded}. */
     long upstreamRequestSent();
 
-    /** The upstream's response head arrived for the try that started at {@code sentAt}. */
-    void upstreamResponded(long sentAt);
+    /** The upstream's response head arrived from {@code peer} for the try that started at {@code sentAt}. */
+    void upstreamResponded(long sentAt, HttpPeer peer);
 
     /**
-     * The request ended, with {@code error} (null on success) after {@code retries} retries; its
-     * status is the response head's the client was sent, if any.
+     * The request ended, with {@code error} (null on success) after {@code retries} retries,
+     * {@code totalNanos} after its head was read; its status is the response head's the client was
+     * sent, if any.
      */
-    void requestFinished(Session session, PingoraException error, int retries);
+    void requestFinished(Session session, PingoraException error, int retries, long totalNanos);
 }

@@ -501,7 +501,7 @@ final class ProxyRequest<C> {
             long upstreamNanos = tryStartNanos < 0 ? -1 : (tryEndNanos < 0 ? now : tryEndNanos) - tryStartNanos;
             accessLog.record(AccessLogEntry.of(session, request, clientAddress(), upstreamNanos, now - startNanos, error));
         }
-        service.metrics().requestFinished(session, answer ? null : error, retries);
+        service.metrics().requestFinished(session, answer ? null : error, retries, System.nanoTime() - startNanos);
         service.requestFinished();
         boolean reuseClient = response.keepAlive() && response.done() && (error == null || answer) && !service.isStopping();
         downstream.requestFinished(reuseClient, body.done(), DRAIN_LIMIT);

@@ -77,7 +77,7 @@ public final class ProxyService<C> extends ListeningService {
         this.timerScheduler = b.timerScheduler;
         this.registry = b.registry;
         this.bufferBudget = new ClientBufferBudget(serverOptions.maxBufferedBytes(), clients);
-        this.metrics = b.registry == null ? ProxyMetrics.NONE : new MicrometerProxyMetrics(b.registry, meterTags(), this);
+        this.metrics = b.registry == null ? ProxyMetrics.NONE : new MicrometerProxyMetrics(b.registry, meterTags(), this, b.histogram);
         this.accessLog = b.accessLog;
     }
 
@@ -164,7 +164,17 @@ public final class ProxyService<C> extends ListeningService {
 
     /** The tags on every meter of this service and its connector: {@code service=<name>}. */
     private Tags meterTags() {
-        return Tags.of("service", name());
+        return Tags.of("service", tagValue(name()));
+    }
+
+    /**
+     * The service's name as a tag value: lower case, runs of anything but letters, digits, '.', '_'
+     * and '-' as one '-' ("Pingora HTTP Proxy Service" is {@code pingora-http-proxy-service}), so
+     * that it needs no quoting in PromQL, dashboards or log queries.
+     */
+    static String tagValue(String name) {
+        String slug = name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-").replaceAll("^-+|-+$", "");
+        return slug.isEmpty() ? "service" : slug;
     }
 
     int maxRetries() {
@@ -304,6 +314,7 @@ public final class ProxyService<C> extends ListeningService {
         private Scheduler timerScheduler;
         private MeterRegistry registry;
         private AccessLog accessLog;
+        private java.time.Duration[] histogram;
 
         private Builder(ServerConf conf, ProxyHttp<C> proxy) {
             this.conf = Objects.requireNonNull(conf, "conf");
@@ -365,6 +376,26 @@ public final class ProxyService<C> extends ListeningService {
          */
         public Builder<C> metrics(MeterRegistry value) {
             registry = Objects.requireNonNull(value, "registry");
+            return this;
+        }
+
+        /**
+         * Adds latency histograms to the timers {@code pingora.proxy.request.time} and
+         * {@code pingora.proxy.upstream.response.time}, for percentiles in the monitoring system
+         * ({@code histogram_quantile} in PromQL): with no argument, Micrometer's percentile
+         * histogram from 1 ms to 60 s (about 70 buckets per timer); with arguments, exactly those
+         * buckets (service level objectives, e.g. 10 ms, 50 ms, 250 ms, 1 s). Off by default: each
+         * bucket is a series per timer. Needs {@link #metrics}.
+         *
+         * @throws IllegalArgumentException if a bucket is not positive
+         */
+        public Builder<C> latencyHistograms(java.time.Duration... buckets) {
+            for (java.time.Duration d : buckets) {
+                if (d == null || d.isNegative() || d.isZero()) {
+                    throw new IllegalArgumentException("latency bucket: " + d + " (expected: > 0)");
+                }
+            }
+            histogram = buckets.clone();
             return this;
         }
 

@@ -89,7 +89,7 @@ final class UpstreamTry<C> implements UpstreamExchange.Events {
             ReferenceCountUtil.release(upstreamResponse);
             return;
         }
-        request.service().metrics().upstreamResponded(sentAt);
+        request.service().metrics().upstreamResponded(sentAt, request.peer());
         if (upstreamResponse.status().code() == 101) {
             request.proxyError(id, PingoraException.upstream(ErrorType.H1_ERROR, RetryType.NO,
                     "upstream switched protocols, which is not proxied (" + request.peer() + ")", null));

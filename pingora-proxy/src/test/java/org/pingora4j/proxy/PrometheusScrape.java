@@ -31,6 +31,16 @@ final class PrometheusScrape {
         throw new AssertionError("no series " + name + " with " + String.join(",", labels) + " in:\n" + body);
     }
 
+    /** Whether the scrape has series {@code name} with every {@code key=value} pair of {@code labels}. */
+    boolean has(String name, String... labels) {
+        try {
+            value(name, labels);
+            return true;
+        } catch (AssertionError e) {
+            return false;
+        }
+    }
+
     private static boolean hasLabels(String line, String... labels) {
         for (String label : labels) {
             int eq = label.indexOf('=');

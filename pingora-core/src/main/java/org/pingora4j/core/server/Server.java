@@ -337,13 +337,26 @@ public final class Server {
     }
 
     /**
-     * Starts the server, handles signals until it has shut down, then returns. Mirrors pingora's
-     * {@code Server::run}; for applications that embed the server and do not want it to exit.
+     * Starts the server (unless {@link #start()} already did), handles signals until it has shut
+     * down, then returns. Mirrors pingora's {@code Server::run}; for applications that embed the
+     * server and do not want it to exit. Calling {@code start()} first lets a program report that
+     * its listeners are up, or that one could not bind, before it hands the thread to the server:
+     * <pre>{@code
+     * server.start();                       // throws BIND_ERROR if the port is taken
+     * System.out.println("running on :6188");
+     * server.runForever();
+     * }</pre>
      *
      * @throws PingoraException as {@link #start()}, or if the shutdown itself failed
      */
     public void run() {
-        start();
+        boolean started;
+        synchronized (lock) {
+            started = state == State.RUNNING || state == State.STOPPING;
+        }
+        if (!started) {
+            start();
+        }
         SignalHandlers signals = SignalHandlers.install(this::onSignal, this::onJvmShutdown, "TERM", "INT", "QUIT");
         try {
             awaitTerminated();
@@ -360,6 +373,11 @@ public final class Server {
     public void runForever() {
         try {
             run();
+        } catch (PingoraException e) {
+            // Explained failures (a port in use, a bad certificate file) in one line, no trace.
+            log.error("server failed: {}", e.getMessage());
+            exit(1);
+            return;
         } catch (RuntimeException e) {
             log.error("server failed", e);
             exit(1);

@@ -35,7 +35,9 @@ final class StartSequence {
                 service.start(context);
                 started.add(service);
             } catch (Exception | Error e) {
-                log.error("service {} failed to start; stopping the {} started before it",
+                // Reported once, by whoever catches what is rethrown (runForever logs it; a program
+                // calling start() prints it): logging it here too doubled every bind failure's trace.
+                log.debug("service {} failed to start; stopping the {} started before it",
                         service.name(), started.size(), e);
                 started.add(service);
                 new ShutdownSequence(started, context.eventLoops(), context.conf(), new CompletableFuture<>())

@@ -174,6 +174,19 @@ final class ServerLifecycleTest {
     }
 
     @Test
+    void runAfterStartTakesTheRunningServerWithoutStartingItAgain() throws Exception {
+        server = new Server(Opt.defaults(), conf(1));
+        LineEchoService echo = new LineEchoService("echo");
+        server.addService(echo);
+        server.start(); // a program can report its listeners up (or a bind failure) first
+        CompletableFuture<Void> ran = CompletableFuture.runAsync(server::run);
+        server.onSignal("TERM").toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        ran.get(WAIT_SECONDS, TimeUnit.SECONDS); // returned normally: no "start() runs once"
+        assertTrue(echo.shutDown.isDone());
+        assertThrows(IllegalStateException.class, server::run, "a stopped server does not run again");
+    }
+
+    @Test
     void shutdownFromAnEventLoopStillCompletes() throws Exception {
         server = new Server(Opt.defaults(), conf(2));
         server.addService(new LineEchoService("echo"));

@@ -23,6 +23,8 @@ final class MicrometerConnectorMeters implements ConnectorMeters {
     private final Timer connectTime;
     private final Timer tlsHandshakeTime;
     private final Counter[] failures;
+    private final MeterRegistry registry;
+    private final Tags tags;
 
     MicrometerConnectorMeters(MeterRegistry registry, Tags tags, HttpConnector connector) {
         poolMeters(registry, tags, connector);
@@ -39,14 +41,11 @@ final class MicrometerConnectorMeters implements ConnectorMeters {
         tlsHandshakeTime = Timer.builder("pingora.connector.tls.handshake.time")
                 .description("TLS handshakes of new upstream connections")
                 .tags(tags).register(registry);
-        ErrorType[] types = ErrorType.values();
-        failures = new Counter[types.length];
-        for (ErrorType type : types) {
-            failures[type.ordinal()] = Counter.builder("pingora.connector.connect.failures")
-                    .description("Connects to upstreams that failed, by error type")
-                    .tags(tags).tag("error", type.name())
-                    .register(registry);
-        }
+        this.registry = registry;
+        this.tags = tags;
+        // Registered when a type first occurs: no series for failures that never happen. Two loops
+        // racing get the same meter from the registry; the plain array store is benign.
+        failures = new Counter[ErrorType.values().length];
     }
 
     private static void poolMeters(MeterRegistry registry, Tags tags, HttpConnector connector) {
@@ -89,6 +88,14 @@ final class MicrometerConnectorMeters implements ConnectorMeters {
     @Override
     public void connectFailed(Throwable error) {
         ErrorType type = error instanceof PingoraException e ? e.type() : ErrorType.UNKNOWN_ERROR;
-        failures[type.ordinal()].increment();
+        Counter counter = failures[type.ordinal()];
+        if (counter == null) {
+            counter = Counter.builder("pingora.connector.connect.failures")
+                    .description("Connects to upstreams that failed, by error type")
+                    .tags(tags).tag("error", type.name())
+                    .register(registry);
+            failures[type.ordinal()] = counter;
+        }
+        counter.increment();
     }
 }
