@@ -19,9 +19,14 @@ public class AccessLogProxy implements ProxyHttp<Void> {
 
     private final HttpPeer origin;
 
-    /** Proxies to {@code originAddress}, a {@code host:port}. */
+    /** Proxies to {@code originAddress}, a {@code host:port}, in plain HTTP. */
     public AccessLogProxy(String originAddress) {
-        this.origin = HttpPeer.plain(originAddress);
+        this(HttpPeer.plain(originAddress));
+    }
+
+    /** Proxies to {@code origin}. */
+    public AccessLogProxy(HttpPeer origin) {
+        this.origin = origin;
     }
 
     @Override

@@ -15,6 +15,15 @@ public enum Example {
     /** {@link PerHostPolicyProxy}. */
     PER_HOST_POLICY("per-host-policy", "routes by Host to api., static. or default.example.com on --upstream's"
             + " port, each with its idle timeout (point the names with --resolve)"),
+    /** {@link MyFirstProxy}. */
+    MY_FIRST_PROXY("my-first-proxy", "Pingora's quick start: every request to --upstream (plain HTTP with"
+            + " --no-tls)"),
+    /** {@link LoadBalancer}. */
+    LOAD_BALANCER("load-balancer", "round robin over --upstream=HOST:PORT,HOST:PORT,..., failing over to the"
+            + " next on a failed connect"),
+    /** {@link AccessLogProxy}. */
+    ACCESS_LOG("access-log", "my-first-proxy with the built-in access log on standard output (JSON lines;"
+            + " --access-log=combined for nginx's format)"),
     /** {@link PoolSizeConfig}. */
     POOL_SIZE_CONFIG("pool-size-config", "prints the pool size each of the chapter's three ways gives"
             + " (the file's too, with -c)"),

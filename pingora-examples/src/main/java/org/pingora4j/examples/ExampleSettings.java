@@ -4,12 +4,15 @@ import io.netty.resolver.AddressResolverGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.pingora4j.core.connectors.PeerResolver;
 import org.pingora4j.core.protocols.HostPort;
 import org.pingora4j.core.server.Opt;
 import org.pingora4j.core.upstreams.CaCertificates;
+import org.pingora4j.core.upstreams.HttpPeer;
+import org.pingora4j.proxy.AccessLog;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
@@ -20,7 +23,8 @@ import picocli.CommandLine.ParameterException;
  * ({@code -c}, {@code -t}, ...) are parsed into {@link Opt}.
  *
  * @param example the example to run ({@code pooled-proxy} unless named)
- * @param upstream the upstream address, {@code host:port}
+ * @param upstream the upstream address, {@code host:port}: the first of {@code upstreams}
+ * @param upstreams every upstream given ({@code --upstream=A,B}: the load balancer's)
  * @param tls whether to speak TLS to it
  * @param sni the SNI to send and verify
  * @param caFile a CA to trust for the upstream instead of the system's, or null
@@ -28,10 +32,12 @@ import picocli.CommandLine.ParameterException;
  * @param resolve host names answered without DNS ({@code --resolve host=ip}, like curl's)
  * @param threads the proxy's event-loop threads ({@code --threads}; with {@code -c}, the file's)
  * @param metrics where to serve Prometheus metrics ({@code --metrics host:port}), or null: off
+ * @param accessLog the built-in access log's format ({@code --access-log}), or null: off
  * @param opt Pingora's flags
  */
-public record ExampleSettings(Example example, String upstream, boolean tls, String sni, Path caFile, String listen,
-                              Map<String, InetAddress> resolve, int threads, String metrics, Opt opt) {
+public record ExampleSettings(Example example, String upstream, List<String> upstreams, boolean tls, String sni,
+                              Path caFile, String listen, Map<String, InetAddress> resolve, int threads, String metrics,
+                              AccessLog.Format accessLog, Opt opt) {
 
     /** The chapter's upstream. */
     public static final String CHAPTER_UPSTREAM = "api.example.com:443";
@@ -77,6 +83,25 @@ public record ExampleSettings(Example example, String upstream, boolean tls, Str
     /** Returns the CA to trust for the upstream, or null for the system's trust store. */
     public CaCertificates ca() {
         return caFile == null ? null : CaCertificates.fromPemFile(caFile);
+    }
+
+    /**
+     * Returns the peer for {@code address}, one of {@link #upstreams()}: over TLS unless
+     * {@code --no-tls}, with {@code --sni} (or the address's host) and {@code --ca-file}.
+     */
+    public HttpPeer peer(String address) {
+        if (!tls) {
+            return HttpPeer.plain(address);
+        }
+        String name = address.equals(upstream) ? sni : HostPort.parse(address, 1).host();
+        CaCertificates trust = ca();
+        HttpPeer peer = HttpPeer.tls(address, name);
+        return trust == null ? peer : peer.withOptions(o -> o.ca(trust));
+    }
+
+    /** Returns the built-in access log {@code --access-log} asks for (to the logger {@code access}), if any. */
+    public Optional<AccessLog> newAccessLog() {
+        return Optional.ofNullable(accessLog).map(format -> AccessLog.builder().format(format).toLogger("access").build());
     }
 
     /** Returns the resolver: {@link #resolve()} first, the system for the rest. */

@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.concurrent.CompletionException;
 import org.pingora4j.core.server.Server;
 import org.pingora4j.core.server.conf.ServerConf;
+import org.pingora4j.core.upstreams.HttpPeer;
 import org.pingora4j.proxy.ProxyHttp;
 import org.pingora4j.proxy.ProxyService;
 import picocli.CommandLine;
@@ -73,9 +74,13 @@ public final class Examples {
         switch (settings.example()) {
             case POOLED_PROXY -> PooledProxy.run(settings, out);
             case IDLE_TIMEOUT -> serve(settings,
-                    new IdleTimeoutProxy(settings.upstream(), settings.ca()), out);
+                    new IdleTimeoutProxy(settings.upstream(), settings.tls(), settings.ca()), out);
             case PER_HOST_POLICY -> serve(settings,
-                    new PerHostPolicyProxy(settings.upstreamPort(), settings.ca()), out);
+                    new PerHostPolicyProxy(settings.upstreamPort(), settings.tls(), settings.ca()), out);
+            case MY_FIRST_PROXY -> serve(settings, new MyFirstProxy(settings.peer(settings.upstream())), out);
+            case LOAD_BALANCER -> serve(settings,
+                    new LoadBalancer(settings.upstreams().stream().map(settings::peer).toArray(HttpPeer[]::new)), out);
+            case ACCESS_LOG -> serve(settings, new AccessLogProxy(settings.peer(settings.upstream())), out);
             case POOL_SIZE_CONFIG -> {
                 noServer(settings);
                 PoolSizeConfig.report(out, settings.opt().conf().orElse(null));
@@ -102,11 +107,24 @@ public final class Examples {
                 ? new Server(settings.opt())
                 : new Server(settings.opt(), ServerConf.builder().threads(settings.threads()).build());
         server.bootstrap();
-        ProxyService<C> service = ExampleMetrics.serveIfAsked(server,
-                ProxyService.builder(server.conf(), proxy).resolver(settings.resolver()), settings).build();
+        ProxyService.Builder<C> builder = ExampleMetrics.serveIfAsked(server,
+                ProxyService.builder(server.conf(), proxy).resolver(settings.resolver()), settings);
+        settings.newAccessLog().ifPresent(builder::accessLog);
+        ProxyService<C> service = builder.build();
         service.addTcp(settings.listen());
         server.addService(service);
-        out.println(settings.example().cliName() + " running on " + settings.listen());
+        startThenRun(server, settings.example().cliName() + " running on " + settings.listen(), out);
+    }
+
+    /**
+     * Starts the server, says it runs only once its listeners are bound, then serves until a
+     * signal. A bind failure (a port in use) throws before any "running" line, and {@link #run}
+     * prints it as one line and exits 1.
+     */
+    static void startThenRun(Server server, String running, PrintStream out) {
+        server.start();
+        out.println(running);
+        out.flush();
         server.runForever();
     }
 

@@ -15,6 +15,7 @@ import io.netty.util.NetUtil;
 import org.pingora4j.core.protocols.HostPort;
 import org.pingora4j.core.server.OptMixin;
 import org.pingora4j.core.server.conf.ServerConf;
+import org.pingora4j.proxy.AccessLog;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
@@ -47,11 +48,12 @@ final class ExamplesCommand {
     private OptMixin server = new OptMixin();
 
     private Example example = Example.POOLED_PROXY;
-    private String upstream;
+    private List<String> upstreams;
     private String sni;
     private String listen = ExampleSettings.CHAPTER_LISTEN;
     private Integer threads;
     private String metrics;
+    private AccessLog.Format accessLog;
 
     @Option(names = "--no-tls", order = 3, description = "speak plain HTTP to the upstream (default: TLS)")
     private boolean noTls;
@@ -69,9 +71,14 @@ final class ExamplesCommand {
     }
 
     @Option(names = "--upstream", order = 1, paramLabel = "HOST:PORT",
-            description = "upstream to proxy to (default: " + ExampleSettings.CHAPTER_UPSTREAM + ")")
+            description = "upstream to proxy to (default: " + ExampleSettings.CHAPTER_UPSTREAM
+                    + "); load-balancer takes several, comma-separated")
     private void upstream(String value) {
-        upstream = address("--upstream", value, 1);
+        List<String> each = new ArrayList<>();
+        for (String part : value.split(",", -1)) {
+            each.add(address("--upstream", part.trim(), 1));
+        }
+        upstreams = List.copyOf(each);
     }
 
     @Option(names = "--sni", order = 2, paramLabel = "NAME", description = "TLS server name (default: the upstream's host)")
@@ -117,6 +124,17 @@ final class ExamplesCommand {
             description = "serve Prometheus metrics on this address, port 0 for any free port (default: off)")
     private void metrics(String value) {
         metrics = address("--metrics", value, 0);
+    }
+
+    @Option(names = "--access-log", order = 9, paramLabel = "FORMAT",
+            description = "write the built-in access log on standard output, as combined (nginx's) or json"
+                    + " (default: off; access-log: json)")
+    private void accessLog(String value) {
+        accessLog = switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "combined" -> AccessLog.Format.COMBINED;
+            case "json" -> AccessLog.Format.JSON;
+            default -> throw bad("--access-log: '" + value + "' (expected: combined or json)");
+        };
     }
 
     /** Returns a command line for {@code command}, its help listing the examples. */
@@ -169,11 +187,17 @@ final class ExamplesCommand {
             }
             resolve.put(entry.substring(0, eq).toLowerCase(Locale.ROOT), ipLiteral(entry.substring(eq + 1)));
         }
-        String target = upstream != null ? upstream
-                : example == Example.IDLE_TIMEOUT ? "example.com:443" : ExampleSettings.CHAPTER_UPSTREAM;
+        List<String> targets = upstreams != null ? upstreams
+                : List.of(example == Example.IDLE_TIMEOUT ? "example.com:443" : ExampleSettings.CHAPTER_UPSTREAM);
+        if (targets.size() > 1 && example != Example.LOAD_BALANCER) {
+            throw bad("--upstream: " + targets.size() + " upstreams, but " + example.cliName()
+                    + " proxies to one (expected: one HOST:PORT; several are for load-balancer)");
+        }
+        String target = targets.get(0);
         String name = sni != null ? sni : HostPort.parse(target, 1).host();
-        return new ExampleSettings(example, target, !noTls, name, caFile, listen, Map.copyOf(resolve),
-                threads != null ? threads : ServerConf.DEFAULT_THREADS, metrics, opt);
+        AccessLog.Format log = accessLog != null ? accessLog : example == Example.ACCESS_LOG ? AccessLog.Format.JSON : null;
+        return new ExampleSettings(example, target, targets, !noTls, name, caFile, listen, Map.copyOf(resolve),
+                threads != null ? threads : ServerConf.DEFAULT_THREADS, metrics, log, opt);
     }
 
     private ParameterException bad(String message) {

@@ -15,6 +15,8 @@ import org.pingora4j.proxy.Session;
 public class IdleTimeoutProxy implements ProxyHttp<Void> {
 
     private final String address;
+    private final boolean tls;
+    private final String sni;
     private final CaCertificates ca;
 
     /** Creates the chapter's proxy to {@code example.com:443}. */
@@ -22,9 +24,16 @@ public class IdleTimeoutProxy implements ProxyHttp<Void> {
         this("example.com:443", null);
     }
 
-    /** Creates the proxy to {@code address} (SNI {@code example.com}), trusting {@code ca}. */
+    /** Creates the proxy to {@code address} (TLS, SNI {@code example.com}), trusting {@code ca}. */
     public IdleTimeoutProxy(String address, CaCertificates ca) {
+        this(address, true, ca);
+    }
+
+    /** As {@link #IdleTimeoutProxy(String, CaCertificates)}; {@code tls} false for plain HTTP (no SNI). */
+    public IdleTimeoutProxy(String address, boolean tls, CaCertificates ca) {
         this.address = address;
+        this.tls = tls;
+        this.sni = tls ? "example.com" : "";
         this.ca = ca;
     }
 
@@ -36,7 +45,7 @@ public class IdleTimeoutProxy implements ProxyHttp<Void> {
     // tag::idle[]
     @Override
     public CompletionStage<HttpPeer> upstreamPeer(Session session, Void ctx) {
-        HttpPeer peer = new HttpPeer(address, true, "example.com")
+        HttpPeer peer = new HttpPeer(address, tls, sni)
                 // Close connections that idled in the pool for 30 seconds
                 .withOptions(options -> options.idleTimeout(Duration.ofSeconds(30)).ca(ca));
         return CompletableFuture.completedStage(peer);

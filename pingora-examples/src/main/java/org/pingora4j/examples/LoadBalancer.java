@@ -22,9 +22,17 @@ public class LoadBalancer implements ProxyHttp<Integer> {
     private final List<HttpPeer> origins;
     private final AtomicInteger nextTurn = new AtomicInteger();
 
-    /** Balances across {@code originAddresses}, each a {@code host:port}. */
+    /** Balances across {@code originAddresses}, each a {@code host:port} spoken to in plain HTTP. */
     public LoadBalancer(List<String> originAddresses) {
-        this.origins = originAddresses.stream().map(address -> new HttpPeer(address, false, "")).toList();
+        this(originAddresses.stream().map(HttpPeer::plain).toArray(HttpPeer[]::new));
+    }
+
+    /** Balances across {@code origins} (TLS ones too: {@code HttpPeer.tls(address, sni)}). */
+    public LoadBalancer(HttpPeer... origins) {
+        if (origins.length == 0) {
+            throw new IllegalArgumentException("origins: none (expected: at least one)");
+        }
+        this.origins = List.of(origins);
     }
 
     /** The context is the request's turn: which origin it tries first. */

@@ -14,10 +14,14 @@ public class MyFirstProxy implements ProxyHttp<Void> {
 
     private final HttpPeer origin;
 
-    /** Proxies to {@code originAddress}, a {@code host:port}. */
+    /** Proxies to {@code originAddress}, a {@code host:port}, in plain HTTP. */
     public MyFirstProxy(String originAddress) {
-        // host:port, no TLS, so no SNI either
-        this.origin = new HttpPeer(originAddress, false, "");
+        this(HttpPeer.plain(originAddress)); // host:port, no TLS, so no SNI either
+    }
+
+    /** Proxies to {@code origin}: {@code HttpPeer.tls("host:443", "host")} for HTTPS. */
+    public MyFirstProxy(HttpPeer origin) {
+        this.origin = origin;
     }
 
     @Override

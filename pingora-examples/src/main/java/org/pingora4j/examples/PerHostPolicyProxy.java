@@ -16,6 +16,7 @@ import org.pingora4j.proxy.Session;
 public class PerHostPolicyProxy implements ReuseMonitoring<Void> {
 
     private final int port;
+    private final boolean tls;
     private final CaCertificates ca;
 
     /** Creates the chapter's policy: upstreams on port 443, the system's trust store. */
@@ -25,7 +26,13 @@ public class PerHostPolicyProxy implements ReuseMonitoring<Void> {
 
     /** Creates the policy with upstreams on {@code port}, trusting {@code ca} (null: the system's). */
     public PerHostPolicyProxy(int port, CaCertificates ca) {
+        this(port, true, ca);
+    }
+
+    /** As {@link #PerHostPolicyProxy(int, CaCertificates)}; {@code tls} false for plain HTTP upstreams. */
+    public PerHostPolicyProxy(int port, boolean tls, CaCertificates ca) {
         this.port = port;
+        this.tls = tls;
         this.ca = ca;
     }
 
@@ -55,6 +62,6 @@ public class PerHostPolicyProxy implements ReuseMonitoring<Void> {
     // end::policy[]
 
     private HttpPeer peer(String name) {
-        return new HttpPeer(name + ":" + port, true, name).withOptions(o -> o.ca(ca));
+        return new HttpPeer(name + ":" + port, tls, tls ? name : "").withOptions(o -> o.ca(ca));
     }
 }

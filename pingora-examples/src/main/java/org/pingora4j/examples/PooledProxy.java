@@ -110,6 +110,8 @@ public class PooledProxy implements ReuseMonitoring<Void> {
         Optional<PrometheusService> metrics = settings.metricsAddress()
                 .map(address -> PrometheusEndpoint.serve(server, address));
         metrics.ifPresent(prometheus -> builder.metrics(prometheus.registry()).latencyHistograms());
+        // With --access-log combined|json, a line per request on standard output
+        settings.newAccessLog().ifPresent(builder::accessLog);
         ProxyService<Void> proxyService = builder.build();
 
         // Where to listen
@@ -127,6 +129,7 @@ public class PooledProxy implements ReuseMonitoring<Void> {
         // tag::main[]
 
         // Run it until SIGTERM (graceful) or SIGINT (fast), then exit
+        server.start(); // a port in use fails here, before anything says it runs
         out.println("Proxy server with connection pool running on " + settings.listen());
         server.runForever();
         // end::main[]

@@ -29,7 +29,28 @@ final class ExampleSettingsTest {
         assertEquals(Example.IDLE_TIMEOUT, idle.example());
         assertEquals("example.com:443", idle.upstream(), "idle-timeout's own default upstream");
         assertEquals("unknown example 'nope' (expected one of: pooled-proxy, idle-timeout, per-host-policy,"
-                + " pool-size-config, walkthrough, demo)", message("nope"));
+                + " my-first-proxy, load-balancer, access-log, pool-size-config, walkthrough, demo)", message("nope"));
+    }
+
+    @Test
+    void theLoadBalancerTakesSeveralUpstreamsAndTheOthersOne() {
+        ExampleSettings lb = ExampleSettings.parse("load-balancer", "--no-tls", "--upstream", "127.0.0.1:8001, 127.0.0.1:8002");
+        assertEquals(java.util.List.of("127.0.0.1:8001", "127.0.0.1:8002"), lb.upstreams());
+        assertEquals("127.0.0.1:8001", lb.upstream());
+        assertEquals(false, lb.peer("127.0.0.1:8002").tls());
+        ExampleSettings tls = ExampleSettings.parse("load-balancer", "--upstream", "a.example:443,b.example:443");
+        assertEquals("b.example", tls.peer("b.example:443").sni(), "each upstream's own name, without --sni");
+        assertEquals("--upstream: 2 upstreams, but my-first-proxy proxies to one (expected: one HOST:PORT;"
+                + " several are for load-balancer)", message("my-first-proxy", "--upstream", "a:1,b:2"));
+    }
+
+    @Test
+    void theAccessLogIsOneFlagAndOnForItsExample() {
+        assertEquals(null, ExampleSettings.parse("my-first-proxy").accessLog(), "off by default");
+        assertEquals(org.pingora4j.proxy.AccessLog.Format.COMBINED,
+                ExampleSettings.parse("my-first-proxy", "--access-log", "combined").accessLog());
+        assertEquals(org.pingora4j.proxy.AccessLog.Format.JSON, ExampleSettings.parse("access-log").accessLog());
+        assertEquals("--access-log: 'xml' (expected: combined or json)", message("--access-log", "xml"));
     }
 
     @Test

@@ -8,6 +8,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The examples' one command line, as the jar's main acts on it: help, version, errors, exit statuses. */
 final class ExamplesCliTest {
@@ -102,5 +104,18 @@ final class ExamplesCliTest {
         assertEquals(1, run("walkthrough", "--upstream", "127.0.0.1:" + closedPort, "--no-tls"));
         assertTrue(err().startsWith("pingora4j-examples: walkthrough failed: CONNECT_REFUSED"), err());
         assertEquals(1, err().lines().count(), err());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pooled-proxy", "idle-timeout", "per-host-policy", "my-first-proxy", "load-balancer", "access-log"})
+    void aPortInUseIsOneLineNamingItAndExitOneBeforeAnyRunningLine(String example) throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String listen = "127.0.0.1:" + taken.getLocalPort();
+            assertEquals(1, run(example, "--upstream", "127.0.0.1:9", "--no-tls", "--listen", listen));
+            assertEquals("", out(), "nothing says it runs");
+            assertEquals(1, err().lines().count(), err());
+            assertTrue(err().startsWith("pingora4j-examples: " + example + " failed: BIND_ERROR"), err());
+            assertTrue(err().contains(listen), "names the address: " + err());
+        }
     }
 }

@@ -68,7 +68,8 @@ final class ExamplesJarIT {
         int listen = freePort();
         int metrics = freePort();
         Process proxy = start("--upstream", "127.0.0.1:" + origin.getAddress().getPort(), "--no-tls",
-                "--listen", "127.0.0.1:" + listen, "--threads", "2", "--metrics", "127.0.0.1:" + metrics);
+                "--listen", "127.0.0.1:" + listen, "--threads", "2", "--metrics", "127.0.0.1:" + metrics,
+                "--access-log", "json");
         try {
             Lines out = new Lines(proxy.getInputStream());
             Lines err = new Lines(proxy.getErrorStream());
@@ -86,6 +87,18 @@ final class ExamplesJarIT {
             }
             out.await("Connection reused: false"::equals);
             out.await("Connection reused: true"::equals);
+            // --access-log json: a line per request on standard output, the second on the reused connection.
+            out.await(line -> line.startsWith("{\"time\":") && line.contains("\"uri\":\"/hello\"")
+                    && line.contains("\"status\":200") && line.contains("\"reused\":true")
+                    && line.matches(".*\"request_id\":\"[0-9a-f]{32}\".*"));
+
+            // --metrics: JVM and process meters beside the proxy's, and the latency histograms.
+            String first = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metrics + "/metrics"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            for (String series : List.of("jvm_memory_used_bytes{", "process_cpu_usage", "process_files_open_files",
+                    "pingora_proxy_request_time_seconds_bucket{")) {
+                assertTrue(first.contains(series), series + " in:\n" + first);
+            }
 
             // --metrics: the pool's and the proxy's series, scraped over HTTP, moved with the traffic.
             // The request counter moves just after the response went out: scrape until it shows (bounded).
