@@ -295,6 +295,8 @@ ALL_PROXIES=(
   "nghttpx|nghttpx"
   "pingora4j|pingora4j"
   "pingora4j-metrics|pingora4j, metrics on"
+  "pingora4j-plain|pingora4j, no JVM flags (java -jar)"
+  "pingora4j-launcher|pingora4j, the launcher's JVM flags"
 )
 [ -n "$BASELINE_JAR" ] && ALL_PROXIES+=("pingora4j-baseline|pingora4j, baseline build")
 pick() { # $1 = wanted ids (comma list, empty = all), rest = entries; prints the kept entries
@@ -311,6 +313,7 @@ supports() { # KIND PROXY-ID
     h2tls:reactor-netty) return 1 ;;
     h2tls:*) return 0 ;;
     h2up:haproxy|h2up:pingora4j|h2up:pingora4j-metrics|h2up:pingora4j-baseline) return 0 ;;
+    *:pingora4j-plain|*:pingora4j-launcher) [[ "$1" != h2* ]] ;;
     h2up:*) return 1 ;;
     *:nghttpx) return 1 ;;
     *) return 0 ;;
@@ -440,7 +443,7 @@ pid-file=$dir/nghttpx.pid
 EOF
       taskset -c "$cpus" nghttpx --conf="$dir/nghttpx.conf" > "$dir/proxy.log" 2>&1 &
       PROXY_MAIN=$! ;;
-    reactor-netty|pingora4j|pingora4j-metrics|pingora4j-baseline)
+    reactor-netty|pingora4j|pingora4j-metrics|pingora4j-baseline|pingora4j-plain|pingora4j-launcher)
       local main=org.pingora4j.bench.e2e.PingoraBenchProxy
       [ "$id" = reactor-netty ] && main=org.pingora4j.bench.e2e.ReactorNettyProxy
       local args=(--listen "127.0.0.1:$P_PROXY" --upstream "127.0.0.1:$up_port" --threads "$loops"
@@ -459,8 +462,18 @@ EOF
       fi
       local jar=$JAR
       [ "$id" = pingora4j-baseline ] && jar=$BASELINE_JAR
+      # What users get: java -jar with no flags at all (the log level only quiets start-up lines),
+      # and the examples' launcher, bin/pingora4j-examples, with its conf/jvm.options.
+      local opts="-XX:+ExitOnOutOfMemoryError $JVM_OPTS" env=()
+      if [ "$id" = pingora4j-plain ]; then
+        opts="-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
+      elif [ "$id" = pingora4j-launcher ]; then
+        opts="$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$ROOT/pingora-examples/src/main/dist/conf/jvm.options" | tr '\n' ' ')"
+        opts="$opts -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
+        env=(MALLOC_ARENA_MAX=2)
+      fi
       # shellcheck disable=SC2086
-      taskset -c "$cpus" java -XX:+ExitOnOutOfMemoryError $JVM_OPTS -cp "$jar" "$main" "${args[@]}" > "$dir/proxy.log" 2>&1 &
+      env "${env[@]}" taskset -c "$cpus" java $opts -cp "$jar" "$main" "${args[@]}" > "$dir/proxy.log" 2>&1 &
       PROXY_MAIN=$! ;;
     *) echo "unknown proxy $id" >&2; exit 1 ;;
   esac
