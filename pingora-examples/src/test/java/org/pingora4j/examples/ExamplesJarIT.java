@@ -121,10 +121,7 @@ final class ExamplesJarIT {
             assertTrue(err.seen(line -> line.contains("server starting") && line.contains(" on 2 epoll event loop(s)")),
                     "the native epoll transport loads from the jar: " + err.all());
         } finally {
-            proxy.destroy();
-            if (!proxy.waitFor(30, TimeUnit.SECONDS)) {
-                proxy.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            stop(proxy);
             origin.stop(0);
         }
         assertEquals(0, proxy.exitValue(), "SIGTERM: a graceful shutdown, then exit 0");
@@ -161,10 +158,7 @@ final class ExamplesJarIT {
                 assertEquals(200, response.statusCode(), response.body());
                 assertEquals(1, origin.connections(), "one TLS connection to the origin");
             } finally {
-                proxy.destroy();
-                if (!proxy.waitFor(30, TimeUnit.SECONDS)) {
-                    proxy.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
+                stop(proxy);
             }
             // TlsContexts warns when Conscrypt is missing or fails to load; read to the end to be sure.
             assertTrue(err.untilEnd().stream().noneMatch(line -> line.contains("Conscrypt")),
@@ -257,6 +251,14 @@ final class ExamplesJarIT {
 
         List<String> all() {
             return List.copyOf(all);
+        }
+    }
+
+    /** Sends SIGTERM and waits for the exit, forcing it after 30 s. */
+    static void stop(Process process) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
     }
 }

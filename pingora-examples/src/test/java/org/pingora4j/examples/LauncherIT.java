@@ -108,10 +108,7 @@ final class LauncherIT {
                 assertTrue(cmdline.contains(flag), flag + " in " + cmdline);
             }
         } finally {
-            proxy.destroy();
-            if (!proxy.waitFor(30, TimeUnit.SECONDS)) {
-                proxy.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            ExamplesJarIT.stop(proxy);
             origin.stop(0);
         }
         assertEquals(0, proxy.exitValue(), "SIGTERM: a graceful shutdown, then exit 0");

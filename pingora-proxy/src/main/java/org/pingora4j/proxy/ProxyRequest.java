@@ -83,7 +83,9 @@ final class ProxyRequest<C> {
     private boolean finished;
     private boolean shed;
     private final String requestId;
-    private final long startNanos = System.nanoTime();
+    /** Whether anyone reads the request's times (the access log, the meters): else no clock is read. */
+    private final boolean timed;
+    private final long startNanos;
     /** When the current (at the end: the final) try started connecting; -1 before any try. */
     private long tryStartNanos = -1;
     /** When that try's exchange ended; -1 while it runs. */
@@ -99,6 +101,8 @@ final class ProxyRequest<C> {
         this.head = HttpMethod.HEAD.equals(request.method());
         this.requestHasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         this.requestId = service.serverOptions().requestId() ? RequestIds.adopt(request.headers()) : null;
+        this.timed = service.accessLog() != null || service.metrics() != ProxyMetrics.NONE;
+        this.startNanos = now();
         this.session = new Session(this, new RequestHeader(request), downstream);
         this.body = new ClientBody(downstream, request, requestHasBody);
         this.response = new DownstreamResponse(downstream, request, downstream.mayServeMoreAfter(request));
@@ -213,7 +217,7 @@ final class ProxyRequest<C> {
             }
             peer = chosen;
             phase = "connect";
-            tryStartNanos = System.nanoTime();
+            tryStartNanos = now();
             tryEndNanos = -1;
             CompletableFuture<ClientSession> connecting = freshConnectionNext
                     ? connector.newSession(chosen, loop) : connector.getSession(chosen, loop);
@@ -305,7 +309,7 @@ final class ProxyRequest<C> {
     CompletionStage<?> releaseExchange() {
         SessionExchange done = exchange;
         exchange = null;
-        tryEndNanos = System.nanoTime();
+        tryEndNanos = now();
         return done.release();
     }
 
@@ -440,7 +444,7 @@ final class ProxyRequest<C> {
         if (exchange != null) {
             SessionExchange ended = exchange;
             exchange = null;
-            tryEndNanos = System.nanoTime();
+            tryEndNanos = now();
             ended.release();
         }
     }
@@ -495,19 +499,24 @@ final class ProxyRequest<C> {
         } catch (RuntimeException | Error e) {
             logger.warn("logging phase failed", e);
         }
+        long end = now();
         AccessLog accessLog = service.accessLog();
         if (accessLog != null) {
-            long now = System.nanoTime();
-            long upstreamNanos = tryStartNanos < 0 ? -1 : (tryEndNanos < 0 ? now : tryEndNanos) - tryStartNanos;
-            accessLog.record(AccessLogEntry.of(session, request, clientAddress(), upstreamNanos, now - startNanos, error));
+            long upstreamNanos = tryStartNanos < 0 ? -1 : (tryEndNanos < 0 ? end : tryEndNanos) - tryStartNanos;
+            accessLog.record(AccessLogEntry.of(session, request, clientAddress(), upstreamNanos, end - startNanos, error));
         }
-        service.metrics().requestFinished(session, answer ? null : error, retries, System.nanoTime() - startNanos);
+        service.metrics().requestFinished(session, answer ? null : error, retries, end - startNanos);
         service.requestFinished();
         boolean reuseClient = response.keepAlive() && response.done() && (error == null || answer) && !service.isStopping();
         downstream.requestFinished(reuseClient, body.done(), DRAIN_LIMIT);
     }
 
     // ---- helpers --------------------------------------------------------------------------------
+
+    /** The clock, when the request's times are read by anyone; 0 otherwise. */
+    private long now() {
+        return timed ? System.nanoTime() : 0;
+    }
 
     /**
      * Whether {@code e} is a phase's deliberate answer, {@code PingoraException.httpStatus} with a

@@ -80,11 +80,7 @@ final class ProxyOptionsTest {
 
     @Test
     void failToConnectMayRetryOnAnotherPeerAndMaxRetriesBoundsTheLoop() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
-        String dead = "127.0.0.1:" + closedPort;
+        String dead = deadAddress();
         try (TestOrigin origin = TestOrigin.plain()) {
             AtomicInteger peersAsked = new AtomicInteger();
             ProxyHttp<Void> failover = new ProxyHttp<>() {
@@ -119,11 +115,7 @@ final class ProxyOptionsTest {
 
     @Test
     void aRefusedConnectIsRetriedByDefaultEvenForAPost() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
-        String dead = "127.0.0.1:" + closedPort;
+        String dead = deadAddress();
         try (TestOrigin origin = TestOrigin.plain()) {
             ProxyHttp<Void> failover = new ProxyHttp<>() {
                 @Override
@@ -159,6 +151,13 @@ final class ProxyOptionsTest {
                 assertEquals(2, responses.split("HTTP/1.1 200 OK", -1).length - 1, responses);
                 assertTrue(responses.toLowerCase().contains("connection: close"), responses);
             }
+        }
+    }
+
+    /** A loopback address nothing listens on: connecting is refused. */
+    private static String deadAddress() throws java.io.IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return "127.0.0.1:" + socket.getLocalPort();
         }
     }
 }

@@ -462,12 +462,12 @@ final class HttpPeerTest {
         HttpPeer plain = HttpPeer.plain("10.0.0.7:8080");
         assertEquals(new HttpPeer("10.0.0.7:8080", false, "").reuseKey(), plain.reuseKey());
         assertFalse(plain.tls());
-        HttpPeer tls = HttpPeer.tls("1.1.1.1:443", "one.one.one.one");
+        HttpPeer tls = HttpPeer.tls("127.0.0.1:8443", "origin.test");
         assertTrue(tls.tls());
-        assertEquals("one.one.one.one", tls.sni());
-        assertEquals(new HttpPeer("1.1.1.1:443", true, "one.one.one.one").reuseKey(), tls.reuseKey());
+        assertEquals("origin.test", tls.sni());
+        assertEquals(new HttpPeer("127.0.0.1:8443", true, "origin.test").reuseKey(), tls.reuseKey());
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> HttpPeer.tls("1.1.1.1:443", ""));
+                () -> HttpPeer.tls("127.0.0.1:8443", ""));
         assertTrue(e.getMessage().startsWith("sni: \"\""), e.getMessage());
     }
 }

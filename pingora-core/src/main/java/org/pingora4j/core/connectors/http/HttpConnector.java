@@ -61,8 +61,9 @@ public final class HttpConnector implements AutoCloseable {
 
     private final TransportConnector transport;
     private final ConnectionPool<PooledUpstream> pool;
-    private final Http1Connector h1 = new Http1Connector(new Host());
-    private final Http2Pool h2 = new Http2Pool(new Host());
+    private final Host host = new Host();
+    private final Http1Connector h1 = new Http1Connector(host);
+    private final Http2Pool h2 = new Http2Pool(host);
     /** Reuse keys whose origin answered an H2H1 offer with http/1.1: later connects offer only that (pingora's prefer_h1). */
     private final java.util.Set<org.pingora4j.pool.GroupKey> preferH1 = ConcurrentHashMap.newKeySet();
     private final Map<EventLoop, Integer> loopIndexes = new ConcurrentHashMap<>();
