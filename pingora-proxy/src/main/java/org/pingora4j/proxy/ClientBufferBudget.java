@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * connection's own loop: a pass needs an estimate, not a snapshot), takes the largest holders until
  * what they hold brings the total under seven eighths of the limit, and asks each, on its own loop,
  * to shed. What a victim held counts as `releasing` until its account drops, so that passes started
- * meanwhile do not shed others for the same bytes.
+ * meanwhile do not shed others for the same bytes. A charge over the limit that finds a pass running
+ * sets `missedPass` and returns; the running pass sees it when it ends and chooses again, so no
+ * crossing goes without a pass after it.
  */
 
 /**
@@ -59,6 +61,8 @@ final class ClientBufferBudget {
     private final AtomicLong charged = new AtomicLong();
     private final AtomicLong releasing = new AtomicLong();
     private final AtomicBoolean shedding = new AtomicBoolean();
+    /** Set by every charge over the limit; a pass clears it when it starts, and runs again if it was set meanwhile. */
+    private final AtomicBoolean missedPass = new AtomicBoolean();
     private final LongAdder shed = new LongAdder();
     /** Guarded by the pass's CAS on {@code shedding}. */
     private long nextLogLine = System.nanoTime();
@@ -98,44 +102,53 @@ final class ClientBufferBudget {
     }
 
     private void shedPass() {
-        if (!shedding.compareAndSet(false, true)) {
-            return; // another thread is choosing victims now
+        // A charge that crosses the limit while another thread's pass runs leaves it a note instead
+        // of waiting; the pass runs again for it. Without the note, the last connections to grow
+        // at the same time as a pass could leave the total above the limit with no pass to come.
+        missedPass.set(true);
+        while (missedPass.get() && shedding.compareAndSet(false, true)) {
+            missedPass.set(false);
+            try {
+                choose();
+            } finally {
+                shedding.set(false);
+            }
         }
-        try {
-            long excess = charged.get() - releasing.get() - lowMark;
-            if (excess <= 0) {
-                return;
-            }
-            List<Account> candidates = new ArrayList<>();
-            for (Holder h : holders) {
-                Account a = h.account();
-                if (a != null && a.held > 0 && !a.shedding) {
-                    candidates.add(a);
-                }
-            }
-            candidates.sort((x, y) -> Long.compare(y.held, x.held));
-            int victims = 0;
-            long freed = 0;
-            for (Account victim : candidates) {
-                if (freed >= excess) {
-                    break;
-                }
-                long held = victim.held;
-                victim.shedding = true;
-                releasing.addAndGet(held);
-                freed += held;
-                victims++;
-                shed.increment();
-                try {
-                    victim.holder.requestShed(held);
-                } catch (RejectedExecutionException e) {
-                    releasing.addAndGet(-held); // its loop is shutting down: the connection closes with it
-                }
-            }
-            logShed(victims, freed);
-        } finally {
-            shedding.set(false);
+    }
+
+    /** One pass: sheds the largest holders until what they hold brings the total under the low mark. */
+    private void choose() {
+        long excess = charged.get() - releasing.get() - lowMark;
+        if (excess <= 0) {
+            return;
         }
+        List<Account> candidates = new ArrayList<>();
+        for (Holder h : holders) {
+            Account a = h.account();
+            if (a != null && a.held > 0 && !a.shedding) {
+                candidates.add(a);
+            }
+        }
+        candidates.sort((x, y) -> Long.compare(y.held, x.held));
+        int victims = 0;
+        long freed = 0;
+        for (Account victim : candidates) {
+            if (freed >= excess) {
+                break;
+            }
+            long held = victim.held;
+            victim.shedding = true;
+            releasing.addAndGet(held);
+            freed += held;
+            victims++;
+            shed.increment();
+            try {
+                victim.holder.requestShed(held);
+            } catch (RejectedExecutionException e) {
+                releasing.addAndGet(-held); // its loop is shutting down: the connection closes with it
+            }
+        }
+        logShed(victims, freed);
     }
 
     /**
