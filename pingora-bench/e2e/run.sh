@@ -296,6 +296,7 @@ ALL_PROXIES=(
   "pingora4j|pingora4j"
   "pingora4j-metrics|pingora4j, metrics on"
   "pingora4j-plain|pingora4j, no JVM flags (java -jar)"
+  "pingora4j-cold|pingora4j, no warm-up (--no-warm-up)"
   "pingora4j-launcher|pingora4j, the launcher's JVM flags"
 )
 [ -n "$BASELINE_JAR" ] && ALL_PROXIES+=("pingora4j-baseline|pingora4j, baseline build")
@@ -313,7 +314,7 @@ supports() { # KIND PROXY-ID
     h2tls:reactor-netty) return 1 ;;
     h2tls:*) return 0 ;;
     h2up:haproxy|h2up:pingora4j|h2up:pingora4j-metrics|h2up:pingora4j-baseline) return 0 ;;
-    *:pingora4j-plain|*:pingora4j-launcher) [[ "$1" != h2* ]] ;;
+    *:pingora4j-plain|*:pingora4j-launcher|*:pingora4j-cold) [[ "$1" != h2* ]] ;;
     h2up:*) return 1 ;;
     *:nghttpx) return 1 ;;
     *) return 0 ;;
@@ -443,7 +444,7 @@ pid-file=$dir/nghttpx.pid
 EOF
       taskset -c "$cpus" nghttpx --conf="$dir/nghttpx.conf" > "$dir/proxy.log" 2>&1 &
       PROXY_MAIN=$! ;;
-    reactor-netty|pingora4j|pingora4j-metrics|pingora4j-baseline|pingora4j-plain|pingora4j-launcher)
+    reactor-netty|pingora4j|pingora4j-metrics|pingora4j-baseline|pingora4j-plain|pingora4j-launcher|pingora4j-cold)
       local main=org.pingora4j.bench.e2e.PingoraBenchProxy
       [ "$id" = reactor-netty ] && main=org.pingora4j.bench.e2e.ReactorNettyProxy
       local args=(--listen "127.0.0.1:$P_PROXY" --upstream "127.0.0.1:$up_port" --threads "$loops"
@@ -451,6 +452,7 @@ EOF
       [ "$pool" = default ] || args+=(--pool "$pool")
       [ "$kind" = tls ] && args+=(--tls --ca "$CA" --sni localhost)
       [ "$id" = pingora4j-metrics ] && args+=(--metrics "127.0.0.1:$P_METRICS")
+      [ "$id" = pingora4j-cold ] && args+=(--no-warm-up)
       [ "$kind" = h2tls ] && args+=(--tls-listen "127.0.0.1:$P_PROXY_TLS" --cert "$TMP/tls/server.pem"
                                     --key "$TMP/tls/server.key")
       [ "$kind" = h2up ] && args+=(--h2-upstream)
@@ -697,7 +699,7 @@ startup_run() { # PROXY-ID
   collect_children
   : > "$dir/windows.txt"
   for i in $(seq "$STARTUP_WINDOWS"); do
-    load 64 1 "$url" > "$dir/w$i.txt" 2>&1
+    load 64 1 "$url" --latency > "$dir/w$i.txt" 2>&1
     awk -v a="$t0" -v b="$(now)" '/Requests\/sec/ { printf "%.3f %s\n", b - a, $2 }' "$dir/w$i.txt" >> "$dir/windows.txt"
   done
   stop_proxy "$id"

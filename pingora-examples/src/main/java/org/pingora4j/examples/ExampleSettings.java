@@ -13,6 +13,7 @@ import org.pingora4j.core.server.Opt;
 import org.pingora4j.core.upstreams.CaCertificates;
 import org.pingora4j.core.upstreams.HttpPeer;
 import org.pingora4j.proxy.AccessLog;
+import org.pingora4j.proxy.WarmUp;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
@@ -33,11 +34,12 @@ import picocli.CommandLine.ParameterException;
  * @param threads the proxy's event-loop threads ({@code --threads}; with {@code -c}, the file's)
  * @param metrics where to serve Prometheus metrics ({@code --metrics host:port}), or null: off
  * @param accessLog the built-in access log's format ({@code --access-log}), or null: off
+ * @param warmUp whether the proxy warms up before it listens (on; {@code --no-warm-up} turns it off)
  * @param opt Pingora's flags
  */
 public record ExampleSettings(Example example, String upstream, List<String> upstreams, boolean tls, String sni,
                               Path caFile, String listen, Map<String, InetAddress> resolve, int threads, String metrics,
-                              AccessLog.Format accessLog, Opt opt) {
+                              AccessLog.Format accessLog, boolean warmUp, Opt opt) {
 
     /** The chapter's upstream. */
     public static final String CHAPTER_UPSTREAM = "api.example.com:443";
@@ -102,6 +104,14 @@ public record ExampleSettings(Example example, String upstream, List<String> ups
     /** Returns the built-in access log {@code --access-log} asks for (to the logger {@code access}), if any. */
     public Optional<AccessLog> newAccessLog() {
         return Optional.ofNullable(accessLog).map(format -> AccessLog.builder().format(format).toLogger("access").build());
+    }
+
+    /**
+     * Returns the start-up warm-up: {@link WarmUp#defaults()} (up to 1.5 s before the listeners
+     * open, so that the first clients do not wait for the JIT), or none with {@code --no-warm-up}.
+     */
+    public WarmUp warmUpOptions() {
+        return warmUp ? WarmUp.defaults() : WarmUp.off();
     }
 
     /** Returns the resolver: {@link #resolve()} first, the system for the rest. */

@@ -110,6 +110,7 @@ public final class Examples {
         ProxyService.Builder<C> builder = ExampleMetrics.serveIfAsked(server,
                 ProxyService.builder(server.conf(), proxy).resolver(settings.resolver()), settings);
         settings.newAccessLog().ifPresent(builder::accessLog);
+        builder.warmUp(settings.warmUpOptions());
         ProxyService<C> service = builder.build();
         service.addTcp(settings.listen());
         server.addService(service);

@@ -58,6 +58,11 @@ final class ExamplesCommand {
     @Option(names = "--no-tls", order = 3, description = "speak plain HTTP to the upstream (default: TLS)")
     private boolean noTls;
 
+    @Option(names = "--no-warm-up", order = 10,
+            description = "start cold: skip the warm-up that runs traffic through a private copy of the proxy before it listens"
+                    + " (default: warm up, up to 1.5 s)")
+    private boolean noWarmUp;
+
     @Option(names = {"-V", "--version"}, order = 99, versionHelp = true, description = "print the version and exit")
     private boolean version;
 
@@ -197,7 +202,7 @@ final class ExamplesCommand {
         String name = sni != null ? sni : HostPort.parse(target, 1).host();
         AccessLog.Format log = accessLog != null ? accessLog : example == Example.ACCESS_LOG ? AccessLog.Format.JSON : null;
         return new ExampleSettings(example, target, targets, !noTls, name, caFile, listen, Map.copyOf(resolve),
-                threads != null ? threads : ServerConf.DEFAULT_THREADS, metrics, log, opt);
+                threads != null ? threads : ServerConf.DEFAULT_THREADS, metrics, log, !noWarmUp, opt);
     }
 
     private ParameterException bad(String message) {

@@ -112,6 +112,8 @@ public class PooledProxy implements ReuseMonitoring<Void> {
         metrics.ifPresent(prometheus -> builder.metrics(prometheus.registry()).latencyHistograms());
         // With --access-log combined|json, a line per request on standard output
         settings.newAccessLog().ifPresent(builder::accessLog);
+        // Run traffic through a private copy first, so that the JIT is done before clients come
+        builder.warmUp(settings.warmUpOptions());
         ProxyService<Void> proxyService = builder.build();
 
         // Where to listen

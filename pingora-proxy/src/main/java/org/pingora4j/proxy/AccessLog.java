@@ -75,6 +75,10 @@ public final class AccessLog implements AutoCloseable {
         writer.start();
     }
 
+    Format format() {
+        return format;
+    }
+
     /** Returns a builder: combined format, to the SLF4J logger {@code pingora4j.access}. */
     public static Builder builder() {
         return new Builder();

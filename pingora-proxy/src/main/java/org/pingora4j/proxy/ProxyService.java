@@ -62,6 +62,9 @@ public final class ProxyService<C> extends ListeningService {
     private final ClientBufferBudget bufferBudget;
     private final ProxyMetrics metrics;
     private final AccessLog accessLog;
+    private final WarmUp warmUp;
+    private final boolean warmUpCopy;
+    private volatile WarmUpRun.Result warmedUp;
     private volatile HttpConnector connector;
     private volatile boolean stopping;
 
@@ -79,6 +82,8 @@ public final class ProxyService<C> extends ListeningService {
         this.bufferBudget = new ClientBufferBudget(serverOptions.maxBufferedBytes(), clients);
         this.metrics = b.registry == null ? ProxyMetrics.NONE : new MicrometerProxyMetrics(b.registry, meterTags(), this, b.histogram);
         this.accessLog = b.accessLog;
+        this.warmUp = b.warmUp;
+        this.warmUpCopy = b.warmUpCopy;
     }
 
     /**
@@ -177,6 +182,19 @@ public final class ProxyService<C> extends ListeningService {
         return slug.isEmpty() ? "service" : slug;
     }
 
+    /** What the start-up warm-up did; null if none ran. */
+    WarmUpRun.Result warmedUp() {
+        return warmedUp;
+    }
+
+    ServerConf conf() {
+        return conf;
+    }
+
+    boolean hasMetrics() {
+        return registry != null;
+    }
+
     int maxRetries() {
         return conf.maxRetries();
     }
@@ -199,6 +217,15 @@ public final class ProxyService<C> extends ListeningService {
             }
             connector = connectorBuilder.build();
         }
+        if (warmUp.enabled()) {
+            warmedUp = WarmUpRun.warm(this, context, warmUp);
+        }
+    }
+
+    /** The warm-up's copy listens on a loopback port for a second: not worth an INFO line. */
+    @Override
+    protected boolean announceListening() {
+        return !warmUpCopy;
     }
 
     @Override
@@ -315,6 +342,8 @@ public final class ProxyService<C> extends ListeningService {
         private MeterRegistry registry;
         private AccessLog accessLog;
         private java.time.Duration[] histogram;
+        private WarmUp warmUp = WarmUp.off();
+        private boolean warmUpCopy;
 
         private Builder(ServerConf conf, ProxyHttp<C> proxy) {
             this.conf = Objects.requireNonNull(conf, "conf");
@@ -405,6 +434,22 @@ public final class ProxyService<C> extends ListeningService {
          */
         public Builder<C> accessLog(AccessLog value) {
             accessLog = Objects.requireNonNull(value, "accessLog");
+            return this;
+        }
+
+        /**
+         * Warms the service up before its listeners open (see {@link WarmUp}): off by default;
+         * {@code warmUp(WarmUp.defaults())} spends up to 1.5 s at start so that the first clients
+         * do not wait for the JIT.
+         */
+        public Builder<C> warmUp(WarmUp value) {
+            warmUp = Objects.requireNonNull(value, "warmUp");
+            return this;
+        }
+
+        /** Marks the warm-up's own copy of a service, which does not announce its loopback port. */
+        Builder<C> warmUpCopy() {
+            warmUpCopy = true;
             return this;
         }
 

@@ -27,8 +27,11 @@ public final class Chart {
      * @param proxies bar labels (the legend)
      * @param requestsPerSecond [shape][proxy]
      * @param p99Ms [shape][proxy]
+     * @param slowestMs [shape][proxy]: the slowest request of the worst round, drawn as a tick
+     *     above the p99 bar
      */
-    public record Data(List<String> shapes, List<String> proxies, double[][] requestsPerSecond, double[][] p99Ms) {
+    public record Data(List<String> shapes, List<String> proxies, double[][] requestsPerSecond, double[][] p99Ms,
+            double[][] slowestMs) {
     }
 
     static final int WIDTH = 1600;
@@ -51,9 +54,11 @@ public final class Chart {
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, WIDTH, HEIGHT);
             legend(g, data.proxies());
-            panel(g, data, data.requestsPerSecond(), "Throughput, requests/s (median; higher is better)", 80, 470,
+            panel(g, data, data.requestsPerSecond(), null, "Throughput, requests/s (median; higher is better)", 80, 470,
                     false);
-            panel(g, data, data.p99Ms(), "p99 latency, ms (median; log scale; lower is better)", 540, 930, true);
+            panel(g, data, data.p99Ms(), data.slowestMs(),
+                    "p99 latency, ms (median; bars) and the slowest request of the worst round (tick); log scale; lower is better",
+                    540, 930, true);
         } finally {
             g.dispose();
         }
@@ -78,15 +83,17 @@ public final class Chart {
         }
     }
 
-    private static void panel(Graphics2D g, Data data, double[][] values, String title, int top, int bottom,
-            boolean log) {
+    private static void panel(Graphics2D g, Data data, double[][] values, double[][] ticks, String title, int top,
+            int bottom, boolean log) {
         double max = 0;
         double min = Double.MAX_VALUE;
-        for (double[] row : values) {
-            for (double v : row) {
-                if (!Double.isNaN(v) && v > 0) {
-                    max = Math.max(max, v);
-                    min = Math.min(min, v);
+        for (double[][] set : ticks == null ? new double[][][] {values} : new double[][][] {values, ticks}) {
+            for (double[] row : set) {
+                for (double v : row) {
+                    if (!Double.isNaN(v) && v > 0) {
+                        max = Math.max(max, v);
+                        min = Math.min(min, v);
+                    }
                 }
             }
         }
@@ -128,6 +135,18 @@ public final class Chart {
                 g.fillRect(x, y, (int) Math.max(1, barWidth - 3), bottom - y);
                 g.setColor(Color.BLACK);
                 String label = log ? Report.format(v, "ms") : Report.format(v, "k");
+                double t = ticks == null ? Double.NaN : ticks[s][p];
+                if (!Double.isNaN(t) && t > 0) {
+                    int ty = axis.y(t, plotTop, bottom);
+                    g.setStroke(new BasicStroke(3f));
+                    g.drawLine(x, ty, x + (int) Math.max(1, barWidth - 3), ty);
+                    g.setStroke(new BasicStroke(1f));
+                    String slowest = Report.format(t, "ms");
+                    g.drawString(slowest, x + (int) ((barWidth - 3 - fm.stringWidth(slowest)) / 2), ty - 3);
+                    if (y - ty < fm.getHeight() + 3) {
+                        continue; // no room for the p99 label between the bar and the tick
+                    }
+                }
                 g.drawString(label, x + (int) ((barWidth - 3 - fm.stringWidth(label)) / 2), y - 3);
             }
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));

@@ -25,9 +25,10 @@ import java.util.regex.Pattern;
  *     if it printed none (no connection succeeded)
  * @param p50Ms median latency, ms (NaN without a log or a request in it)
  * @param p99Ms 99th percentile latency, ms (NaN without a log or a request in it)
+ * @param maxMs the slowest request, ms (NaN without a log or a request in it)
  */
 public record H2loadResult(long requests, double seconds, long succeeded, long failed, long errored, String protocol,
-        double p50Ms, double p99Ms) {
+        double p50Ms, double p99Ms, double maxMs) {
 
     private static final Pattern FINISHED = Pattern.compile(
             "finished in ([\\d.]+)(us|ms|s|m|h), ([\\d.]+) req/s");
@@ -55,13 +56,14 @@ public record H2loadResult(long requests, double seconds, long succeeded, long f
         String proto = protocol.find() ? protocol.group(1) : "";
         double[] latencies = log == null ? new double[0] : latenciesMs(log);
         return new H2loadResult(done, seconds, Long.parseLong(counts.group(4)), Long.parseLong(counts.group(5)),
-                Long.parseLong(counts.group(6)), proto, percentile(latencies, 50), percentile(latencies, 99));
+                Long.parseLong(counts.group(6)), proto, percentile(latencies, 50), percentile(latencies, 99),
+                latencies.length == 0 ? Double.NaN : latencies[latencies.length - 1]);
     }
 
     /** The figures the report shares with wrk's runs; errors are {@link #failed()}. */
     public WrkResult asLoadResult() {
         return new WrkResult(requests, seconds, failed, requests > 0 ? p50Ms : Double.NaN,
-                requests > 0 ? p99Ms : Double.NaN);
+                requests > 0 ? p99Ms : Double.NaN, requests > 0 ? maxMs : Double.NaN);
     }
 
     /** The third column of every well-formed log line, in ms, sorted. */

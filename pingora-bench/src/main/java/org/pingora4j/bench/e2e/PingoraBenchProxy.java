@@ -25,6 +25,7 @@ import org.pingora4j.proxy.HttpServerOptions;
 import org.pingora4j.proxy.ProxyHttp;
 import org.pingora4j.proxy.ProxyService;
 import org.pingora4j.proxy.Session;
+import org.pingora4j.proxy.WarmUp;
 
 /**
  * The pingora4j side of the end-to-end comparison: {@code PooledProxy}'s phases (a fixed upstream,
@@ -120,6 +121,9 @@ public final class PingoraBenchProxy implements ProxyHttp<Void> {
             server.addService(prometheus);
             proxy.metrics(prometheus.registry());
         });
+        if (args.warmUp()) {
+            proxy.warmUp(WarmUp.defaults());
+        }
         if (args.h2c()) {
             proxy.serverOptions(HttpServerOptions.builder().h2c(true).build());
         }

@@ -9,7 +9,8 @@ import java.util.Optional;
  *
  * <pre>--listen 127.0.0.1:P --upstream 127.0.0.1:U [--threads N] [--pool N] [--tls --ca FILE --sni NAME]
  *     [--host HOST] [--work-dir DIR] [--metrics HOST:PORT]
- *     [--tls-listen 127.0.0.1:T --cert FILE --key FILE] [--h2c] [--h2-upstream] [--stats HOST:PORT]</pre>
+ *     [--tls-listen 127.0.0.1:T --cert FILE --key FILE] [--h2c] [--h2-upstream] [--stats HOST:PORT]
+ *     [--no-warm-up]</pre>
  *
  * <p>The options of the second line are pingora4j's only (the HTTP/2 shapes); Reactor Netty's
  * proxy ignores them.
@@ -32,11 +33,13 @@ import java.util.Optional;
  * @param h2Upstream whether to speak HTTP/2 to the upstream (h2c with prior knowledge on a plain
  *     upstream, ALPN {@code h2} over TLS)
  * @param stats where to serve the connector's counters as text (pingora4j only); empty: not served
+ * @param warmUp whether pingora4j warms up before it listens ({@code WarmUp.defaults()}, as the
+ *     examples ship); {@code --no-warm-up} starts it cold
  */
 public record ProxyArgs(String listen, String upstream, int threads, int pool, boolean tls,
         Optional<Path> ca, String sni, String host, Path workDir, Optional<String> metrics,
         Optional<String> tlsListen, Optional<Path> cert, Optional<Path> key, boolean h2c, boolean h2Upstream,
-        Optional<String> stats) {
+        Optional<String> stats, boolean warmUp) {
 
     /**
      * Parses {@code args}.
@@ -62,6 +65,7 @@ public record ProxyArgs(String listen, String upstream, int threads, int pool, b
         boolean h2c = false;
         boolean h2Upstream = false;
         String stats = null;
+        boolean warmUp = true;
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
             if (name.equals("--tls")) {
@@ -70,6 +74,10 @@ public record ProxyArgs(String listen, String upstream, int threads, int pool, b
             }
             if (name.equals("--h2c")) {
                 h2c = true;
+                continue;
+            }
+            if (name.equals("--no-warm-up")) {
+                warmUp = false;
                 continue;
             }
             if (name.equals("--h2-upstream")) {
@@ -105,7 +113,7 @@ public record ProxyArgs(String listen, String upstream, int threads, int pool, b
         }
         return new ProxyArgs(listen, upstream, threads, pool, tls, Optional.ofNullable(ca), sni, host, workDir,
                 Optional.ofNullable(metrics), Optional.ofNullable(tlsListen), Optional.ofNullable(cert),
-                Optional.ofNullable(key), h2c, h2Upstream, Optional.ofNullable(stats));
+                Optional.ofNullable(key), h2c, h2Upstream, Optional.ofNullable(stats), warmUp);
     }
 
     /** The host part of a host:port address. */

@@ -32,16 +32,34 @@ public final class Report {
      * optional figure's row is left out of a shape where no proxy has it (only some shapes record
      * it).
      */
-    private record Figure(String name, ToDoubleFunction<List<RunResult>> reduce, String unit, boolean optional) {
+    private record Figure(String name, ToDoubleFunction<List<RunResult>> reduce, String unit, boolean optional,
+            ToDoubleFunction<RunResult> perRun) {
         Figure(String name, ToDoubleFunction<List<RunResult>> reduce, String unit) {
-            this(name, reduce, unit, false);
+            this(name, reduce, unit, false, null);
+        }
+
+        Figure(String name, ToDoubleFunction<List<RunResult>> reduce, String unit, boolean optional) {
+            this(name, reduce, unit, optional, null);
+        }
+
+        /**
+         * A figure shown for every round, in round order, since one number would hide a bad run;
+         * its ratio and its chart mark are the worst round's.
+         */
+        static Figure everyRound(String name, ToDoubleFunction<RunResult> perRun, String unit) {
+            return new Figure(name, runs -> runs.stream().mapToDouble(perRun).filter(v -> !Double.isNaN(v)).max()
+                    .orElse(Double.NaN), unit, false, perRun);
         }
     }
+
+    /** The position of the slowest-request figure in {@link #FIGURES}, for the chart. */
+    private static final int SLOWEST = 3;
 
     private static final List<Figure> FIGURES = List.of(
             new Figure("req/s", median(r -> r.wrk().requestsPerSecond()), "k"),
             new Figure("p50", median(r -> r.wrk().p50Ms()), "ms"),
             new Figure("p99", median(r -> r.wrk().p99Ms()), "ms"),
+            Figure.everyRound("slowest request, each round", r -> r.wrk().maxMs(), "ms"),
             new Figure("client-visible errors (all rounds)",
                     runs -> runs.stream().mapToLong(r -> r.wrk().errors()).sum(), "int"),
             new Figure("new upstream connections (at the origin)", median(RunResult::newConnections), "int"),
@@ -130,7 +148,9 @@ public final class Report {
                 out.append("| ").append(shape.getValue()).append(" | ").append(figure.name())
                         .append(unitSuffix(figure)).append(" |");
                 for (String proxy : proxies.keySet()) {
-                    out.append(' ').append(format(value(shape.getKey(), proxy, figure), figure.unit())).append(" |");
+                    String cell = figure.perRun() != null ? eachRound(shape.getKey(), proxy, figure)
+                            : format(value(shape.getKey(), proxy, figure), figure.unit());
+                    out.append(' ').append(cell).append(" |");
                 }
                 double mine = value(shape.getKey(), subject, figure);
                 for (String other : versus) {
@@ -189,7 +209,9 @@ public final class Report {
         }
         StringBuilder out = new StringBuilder("Start to 90% of steady throughput (fresh process, 2 KiB, 64 clients, "
                 + "back-to-back 1 s windows; steady = median of the last " + Startup.STEADY_WINDOWS
-                + " windows):\n\n| proxy | first response | 90% of steady reached | steady req/s |\n|---|---|---|---|\n");
+                + " windows; the first second is the first window, from the first answer on):\n\n"
+                + "| proxy | first response | 90% of steady reached | steady req/s | first second: p99 | first second: slowest |\n"
+                + "|---|---|---|---|---|---|\n");
         for (Map.Entry<String, String> proxy : proxies.entrySet()) {
             Path sdir = dir.resolve("startup").resolve(proxy.getKey());
             if (!Files.exists(sdir.resolve("windows.txt")) || !Files.exists(sdir.resolve("ready.txt"))) {
@@ -197,10 +219,20 @@ public final class Report {
             }
             Startup s = Startup.parse(Double.parseDouble(RunResult.text(sdir.resolve("ready.txt")).trim()),
                     RunResult.text(sdir.resolve("windows.txt")));
-            out.append(String.format(Locale.ROOT, "| %s | %.1f s | %s | %s |%n", proxy.getValue(),
+            WrkResult first = null;
+            if (Files.exists(sdir.resolve("w1.txt"))) {
+                try {
+                    first = WrkResult.parse(RunResult.text(sdir.resolve("w1.txt")));
+                } catch (IllegalArgumentException e) {
+                    // the window printed no summary: no figures
+                }
+            }
+            out.append(String.format(Locale.ROOT, "| %s | %.1f s | %s | %s | %s | %s |%n", proxy.getValue(),
                     s.firstResponseSeconds(),
                     Double.isNaN(s.secondsTo90()) ? "not reached" : String.format(Locale.ROOT, "%.1f s", s.secondsTo90()),
-                    format(s.steadyRequestsPerSecond(), "k")));
+                    format(s.steadyRequestsPerSecond(), "k"),
+                    first == null ? "–" : format(first.p99Ms(), "ms") + " ms",
+                    first == null ? "–" : format(first.maxMs(), "ms") + " ms"));
         }
         return out.toString();
     }
@@ -239,23 +271,33 @@ public final class Report {
         return out.toString();
     }
 
-    /** Median req/s and p99 per shape (rows) and proxy (columns), for the chart. */
+    /** Median req/s and p99, and the slowest request of any round, per shape (rows) and proxy (columns), for the chart. */
     Chart.Data chartData() {
         List<String> shapeLabels = new ArrayList<>(shapes.values());
         List<String> proxyLabels = new ArrayList<>(proxies.values());
         double[][] rps = new double[shapes.size()][proxies.size()];
         double[][] p99 = new double[shapes.size()][proxies.size()];
+        double[][] slowest = new double[shapes.size()][proxies.size()];
         int s = 0;
         for (String shape : shapes.keySet()) {
             int p = 0;
             for (String proxy : proxies.keySet()) {
                 rps[s][p] = value(shape, proxy, FIGURES.get(0));
                 p99[s][p] = value(shape, proxy, FIGURES.get(2));
+                slowest[s][p] = value(shape, proxy, FIGURES.get(SLOWEST));
                 p++;
             }
             s++;
         }
-        return new Chart.Data(shapeLabels, proxyLabels, rps, p99);
+        return new Chart.Data(shapeLabels, proxyLabels, rps, p99, slowest);
+    }
+
+    /** The figure of each round, in round order, as {@code a / b / c}. */
+    private String eachRound(String shape, String proxy, Figure figure) {
+        List<String> each = runs.stream().filter(r -> r.shape().equals(shape) && r.proxy().equals(proxy))
+                .sorted(java.util.Comparator.comparingInt(RunResult::round))
+                .map(r -> format(figure.perRun().applyAsDouble(r), figure.unit())).toList();
+        return each.isEmpty() ? "–" : String.join(" / ", each);
     }
 
     private double value(String shape, String proxy, Figure figure) {

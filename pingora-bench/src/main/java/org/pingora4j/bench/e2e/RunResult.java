@@ -44,7 +44,7 @@ public record RunResult(String shape, String proxy, int round, WrkResult wrk, do
         ConnectorCounters connector) {
 
     /** The header of {@link #csvRow()}. */
-    public static final String CSV_HEADER = "shape,proxy,round,requests,seconds,req_per_s,p50_ms,p99_ms,errors,"
+    public static final String CSV_HEADER = "shape,proxy,round,requests,seconds,req_per_s,p50_ms,p99_ms,max_ms,errors,"
             + "origin_new_conns,origin_requests,reuse,cpu_us_per_req,peak_rss_mib,"
             + "origin_new_conns_since_start,connector_sessions,connector_connects,connector_reuse";
 
@@ -136,7 +136,7 @@ public record RunResult(String shape, String proxy, int round, WrkResult wrk, do
     public String csvRow() {
         return String.join(",", shape, proxy, Integer.toString(round), Long.toString(wrk.requests()),
                 num(wrk.seconds()), num(wrk.requestsPerSecond()), num(wrk.p50Ms()), num(wrk.p99Ms()),
-                Long.toString(wrk.errors()), num(newConnections), num(originRequests), num(reuse()),
+                num(wrk.maxMs()), Long.toString(wrk.errors()), num(newConnections), num(originRequests), num(reuse()),
                 num(cpuMicrosPerRequest), num(peakRssMiB), num(connectionsSinceStart),
                 connector == null ? "" : Long.toString(connector.sessions()),
                 connector == null ? "" : Long.toString(connector.connectsOk()), num(connectorReuse()));

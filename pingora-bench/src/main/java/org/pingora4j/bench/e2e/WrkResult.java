@@ -7,8 +7,8 @@ import java.util.regex.Pattern;
 
 /**
  * What one wrk run printed, or several concatenated (the burst shape runs wrk once per burst):
- * requests and seconds are summed, errors too, p50 is the median of the runs' p50s and p99 the
- * worst of their p99s.
+ * requests and seconds are summed, errors too, p50 is the median of the runs' p50s, p99 the
+ * worst of their p99s and max the slowest request of them all.
  *
  * @param requests completed requests
  * @param seconds measured time, summed over the runs
@@ -17,13 +17,17 @@ import java.util.regex.Pattern;
  * @param p50Ms median latency, ms ({@code NaN} without {@code --latency} or without a completed request)
  * @param p99Ms 99th percentile latency, ms ({@code NaN} without {@code --latency} or without a completed
  *     request)
+ * @param maxMs the slowest completed request, ms (wrk's "Latency ... Max"; {@code NaN} without a
+ *     completed request). A request past wrk's {@code --timeout} is not in it: it is an error.
  */
-public record WrkResult(long requests, double seconds, long errors, double p50Ms, double p99Ms) {
+public record WrkResult(long requests, double seconds, long errors, double p50Ms, double p99Ms, double maxMs) {
 
     private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in ([\\d.]+)(us|ms|s|m)\\b");
     private static final Pattern SOCKET_ERRORS = Pattern.compile(
             "Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
     private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
+    private static final Pattern LATENCY = Pattern.compile(
+            "^\\s+Latency\\s+[\\d.]+\\w+\\s+[\\d.]+%?\\w*\\s+([\\d.]+)(us|ms|s|m)\\b", Pattern.MULTILINE);
     private static final Pattern PERCENTILE = Pattern.compile("^\\s+(50|99)(?:\\.0+)?%\\s+([\\d.]+)(us|ms|s|m)\\s*$",
             Pattern.MULTILINE);
 
@@ -72,11 +76,17 @@ public record WrkResult(long requests, double seconds, long errors, double p50Ms
                 p99 = Double.isNaN(p99) ? ms : Math.max(p99, ms);
             }
         }
+        double max = Double.NaN;
+        m = LATENCY.matcher(text);
+        while (m.find()) {
+            double ms = toMillis(Double.parseDouble(m.group(1)), m.group(2));
+            max = Double.isNaN(max) ? ms : Math.max(max, ms);
+        }
         if (requests == 0) {
             // wrk prints 0.00us percentiles when nothing completed: there is no latency to report.
-            return new WrkResult(0, seconds, errors, Double.NaN, Double.NaN);
+            return new WrkResult(0, seconds, errors, Double.NaN, Double.NaN, Double.NaN);
         }
-        return new WrkResult(requests, seconds, errors, Stats.median(p50), p99);
+        return new WrkResult(requests, seconds, errors, Stats.median(p50), p99, max);
     }
 
     private static double toMillis(double value, String unit) {

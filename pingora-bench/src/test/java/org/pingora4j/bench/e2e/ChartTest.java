@@ -30,7 +30,8 @@ class ChartTest {
     @Test
     void aTallerValueDrawsATallerBarAndNaNDrawsNone() {
         Chart.Data data = new Chart.Data(List.of("a"), List.of("low", "high", "missing"),
-                new double[][] {{1000, 4000, Double.NaN}}, new double[][] {{1, 100, Double.NaN}});
+                new double[][] {{1000, 4000, Double.NaN}}, new double[][] {{1, 100, Double.NaN}},
+                new double[][] {{5, 300, Double.NaN}});
         BufferedImage image = Chart.render(data);
         assertEquals(Chart.WIDTH, image.getWidth());
         // The palette's first three colours; the legend's squares sit above y = 60.

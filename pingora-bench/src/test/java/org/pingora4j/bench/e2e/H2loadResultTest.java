@@ -76,6 +76,8 @@ class H2loadResultTest {
         H2loadResult r = H2loadResult.parse(CLEAN, log.toString());
         assertEquals(10.0, r.p50Ms(), 1e-9, "the 100th of 200");
         assertEquals(19.8, r.p99Ms(), 1e-9, "the 198th of 200");
+        assertEquals(20.0, r.maxMs(), 1e-9, "the slowest of 200");
+        assertEquals(20.0, r.asLoadResult().maxMs(), 1e-9);
         assertEquals(10.0, r.asLoadResult().p50Ms(), 1e-9);
     }
 

@@ -18,8 +18,8 @@ class ReportTest {
     @TempDir
     Path dir;
 
-    private static String wrk(long requests, String p99) {
-        return "  Latency Distribution\n     50%    2.00ms\n     99%    " + p99 + "\n  " + requests
+    private static String wrk(long requests, String p99, String max) {
+        return "    Latency     2.49ms  763.32us  " + max + "   85.16%\n  Latency Distribution\n     50%    2.00ms\n     99%    " + p99 + "\n  " + requests
                 + " requests in 10.00s, 1MB read\n";
     }
 
@@ -29,9 +29,9 @@ class ReportTest {
     }
 
     /** One run: {@code requests} in 10 s, {@code newConns} new origin connections, 1 s of CPU. */
-    private void run(String proxy, int round, long requests, String p99, long newConns) throws IOException {
+    private void run(String proxy, int round, long requests, String p99, String max, long newConns) throws IOException {
         Path r = Files.createDirectories(dir.resolve("runs/2k").resolve(proxy).resolve("r" + round));
-        Files.writeString(r.resolve("wrk.txt"), wrk(requests, p99));
+        Files.writeString(r.resolve("wrk.txt"), wrk(requests, p99, max));
         Files.writeString(r.resolve("stub-before.txt"), stub(100, 1000));
         // The after page counts itself: one more connection and one more request.
         Files.writeString(r.resolve("stub-after.txt"), stub(100 + newConns + 1, 1000 + requests + 1));
@@ -43,18 +43,19 @@ class ReportTest {
         Files.writeString(dir.resolve("shapes.txt"), "2k|2 KiB, 64 clients\n");
         Files.writeString(dir.resolve("proxies.txt"), "nginx|nginx\npingora4j|pingora4j\n");
         Files.writeString(dir.resolve("meta.md"), "## machine line\n");
-        run("nginx", 1, 200_000, "4.00ms", 0);
-        run("nginx", 2, 100_000, "6.00ms", 0);
-        run("nginx", 3, 300_000, "5.00ms", 0);
-        run("pingora4j", 1, 100_000, "8.00ms", 10);
-        run("pingora4j", 2, 100_000, "9.00ms", 10);
-        run("pingora4j", 3, 100_000, "10.00ms", 10);
+        run("nginx", 1, 200_000, "4.00ms", "30.00ms", 0);
+        run("nginx", 2, 100_000, "6.00ms", "50.00ms", 0);
+        run("nginx", 3, 300_000, "5.00ms", "40.00ms", 0);
+        run("pingora4j", 1, 100_000, "8.00ms", "80.00ms", 10);
+        run("pingora4j", 2, 100_000, "9.00ms", "0.90s", 10);
+        run("pingora4j", 3, 100_000, "10.00ms", "60.00ms", 10);
         Path s = Files.createDirectories(dir.resolve("strace/pingora4j"));
         Files.writeString(s.resolve("strace.txt"), StraceCountsTest.SUMMARY);
         Files.writeString(s.resolve("requests.txt"), "20000\n");
         Path st = Files.createDirectories(dir.resolve("startup/pingora4j"));
         Files.writeString(st.resolve("ready.txt"), "0.800\n");
         Files.writeString(st.resolve("windows.txt"), "1.8 100\n2.8 1000\n3.8 1000\n");
+        Files.writeString(st.resolve("w1.txt"), wrk(100, "70.00ms", "120.00ms"));
     }
 
     @Test
@@ -64,7 +65,7 @@ class ReportTest {
         assertEquals(RunResult.CSV_HEADER, rows.get(0));
         assertEquals(7, rows.size());
         // pingora4j round 1: 10k req/s, 10 new connections over 100 000 requests, 1 s CPU / 100 000.
-        assertEquals("2k,pingora4j,1,100000,10.0000,10000.0000,2.0000,8.0000,0,10.0000,100000.0000,0.9999,"
+        assertEquals("2k,pingora4j,1,100000,10.0000,10000.0000,2.0000,8.0000,80.0000,0,10.0000,100000.0000,0.9999,"
                 + "10.0000,20.0000,,,,", rows.get(4));
     }
 
@@ -77,9 +78,12 @@ class ReportTest {
         // nginx's median req/s is 20k (of 10k, 20k, 30k); pingora4j's 10k: 0.50×.
         assertTrue(table.contains("| 2 KiB, 64 clients | req/s | 20.0k | 10.0k | 0.50× |"), table);
         assertTrue(table.contains("| 2 KiB, 64 clients | p99, ms | 5.00 | 9.00 | 1.80× |"), table);
+        // Every round in round order; the ratio is the worst round's: 900 ms ÷ 50 ms.
+        assertTrue(table.contains("| 2 KiB, 64 clients | slowest request, each round, ms | 30.0 / 50.0 / 40.0 | "
+                + "80.0 / 900 / 60.0 | 18× |"), table);
         assertTrue(table.contains("| 2 KiB, 64 clients | reuse ratio | 1.0000 | 0.9999 | 1.00× |"), table);
         assertTrue(table.contains("| pingora4j | 5.01 | 1.000 |"), table);
-        assertTrue(table.contains("| pingora4j | 0.8 s | 2.8 s | 1.0k |"), table);
+        assertTrue(table.contains("| pingora4j | 0.8 s | 2.8 s | 1.0k | 70.0 ms | 120 ms |"), table);
     }
 
     @Test

@@ -46,6 +46,7 @@ class WrkResultTest {
         assertEquals(25812.2, r.requestsPerSecond(), 1e-6);
         assertEquals(2.38, r.p50Ms(), 1e-9);
         assertEquals(4.47, r.p99Ms(), 1e-9);
+        assertEquals(25.56, r.maxMs(), 1e-9, "the Latency line's Max");
         assertEquals(0, r.errors());
     }
 
@@ -65,6 +66,7 @@ class WrkResultTest {
         assertEquals(19, r.errors(), "only the middle run had errors");
         assertEquals(2.38, r.p50Ms(), 1e-9, "the median of the three p50s");
         assertEquals(1200, r.p99Ms(), 1e-9, "the worst p99");
+        assertEquals(25.56, r.maxMs(), 1e-9, "the slowest of the runs that printed one");
     }
 
     @Test
@@ -85,6 +87,7 @@ class WrkResultTest {
         assertEquals(0, r.requestsPerSecond(), 1e-9);
         assertTrue(Double.isNaN(r.p50Ms()));
         assertTrue(Double.isNaN(r.p99Ms()));
+        assertTrue(Double.isNaN(r.maxMs()));
     }
 
     @Test

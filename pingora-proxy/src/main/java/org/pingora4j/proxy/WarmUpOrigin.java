@@ -1,0 +1,44 @@
+package org.pingora4j.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The warm-up's origin, one per upstream connection: answers each request the proxy copy forwards
+ * with {@link WarmUpTraffic}'s answer for its path, once the request (and its body) has arrived.
+ */
+final class WarmUpOrigin extends ChannelInboundHandlerAdapter {
+
+    private final WarmUpTraffic traffic;
+    private final WarmUpScanner scanner = new WarmUpScanner();
+
+    WarmUpOrigin(WarmUpTraffic traffic) {
+        this.traffic = traffic;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof ByteBuf in) {
+                while (in.isReadable() && scanner.feed(in)) {
+                    ctx.write(traffic.response(scanner.startLine()));
+                    scanner.reset();
+                }
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.flush();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}
