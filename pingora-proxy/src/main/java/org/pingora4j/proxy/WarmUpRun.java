@@ -51,13 +51,14 @@ final class WarmUpRun implements WarmUpClient.Run {
     private final AtomicInteger open = new AtomicInteger();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final WarmUpTraffic traffic;
     private Bootstrap clients;
-    private WarmUpTraffic traffic;
     private Result result;
     private volatile Throwable connectFailure;
 
-    private WarmUpRun(WarmUp options) {
+    private WarmUpRun(WarmUp options, WarmUpTraffic traffic) {
         this.options = options;
+        this.traffic = traffic;
         this.deadline = System.nanoTime() + options.timeLimit().toNanos();
     }
 
@@ -86,18 +87,20 @@ final class WarmUpRun implements WarmUpClient.Run {
         }
         long start = System.nanoTime();
         try (WarmUpTraffic traffic = new WarmUpTraffic()) {
-            WarmUpRun run = new WarmUpRun(options);
-            run.run(service, context, traffic, start);
+            WarmUpRun run = new WarmUpRun(options, traffic);
+            run.run(service, context, start);
             return run.result;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            logger.warn("warm-up interrupted, starting cold");
+            return null;
         } catch (Exception e) {
             logger.warn("warm-up failed, starting cold: {}", String.valueOf(e));
             return null;
         }
     }
 
-    private void run(ProxyService<?> service, ServiceContext context, WarmUpTraffic traffic, long start)
-            throws Exception {
-        this.traffic = traffic;
+    private void run(ProxyService<?> service, ServiceContext context, long start) throws Exception {
         Transport transport = context.transport();
         InetAddress loopback = InetAddress.getLoopbackAddress();
         Channel origin = new ServerBootstrap()

@@ -74,12 +74,18 @@ public final class Chart {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 16));
         FontMetrics fm = g.getFontMetrics();
         int x = LEFT;
+        int y = 22;
         for (int p = 0; p < proxies.size(); p++) {
+            int width = 24 + fm.stringWidth(proxies.get(p));
+            if (x > LEFT && x + width > WIDTH - RIGHT) {
+                x = LEFT; // a second row, above the first panel's title
+                y += 24;
+            }
             g.setColor(PALETTE[p % PALETTE.length]);
-            g.fillRect(x, 22, 18, 18);
+            g.fillRect(x, y, 18, 18);
             g.setColor(Color.BLACK);
-            g.drawString(proxies.get(p), x + 24, 37);
-            x += 24 + fm.stringWidth(proxies.get(p)) + 30;
+            g.drawString(proxies.get(p), x + 24, y + 15);
+            x += width + 30;
         }
     }
 

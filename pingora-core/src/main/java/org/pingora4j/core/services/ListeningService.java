@@ -51,8 +51,8 @@ public abstract class ListeningService implements Service {
      * read with the bytes asked for, and for an accept the "bytes read" is the new descriptor's
      * number, never the 1 asked for, so the loop stops after the first accept whatever
      * {@code maxMessagesPerRead} says. Measured at 256 new clients on a busy loop: 60 accepted at
-     * once, then 5 per 100 ms, the rest after a second (docs/benchmarks.md, "The tail at 256
-     * clients"). Not respecting that guess, the loop accepts until {@code accept} says there is
+     * once, then 5 per 100 ms, the rest after a second (docs/benchmarks.md, "Where the slow
+     * requests waited"). Not respecting that guess, the loop accepts until {@code accept} says there is
      * no one left, or 128.
      */
     private static final ServerChannelRecvByteBufAllocator ACCEPTS = (ServerChannelRecvByteBufAllocator)
