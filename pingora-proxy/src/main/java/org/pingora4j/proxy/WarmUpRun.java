@@ -48,6 +48,7 @@ final class WarmUpRun implements WarmUpClient.Run {
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
+    private final AtomicLong originConnections = new AtomicLong();
     private final AtomicInteger open = new AtomicInteger();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -68,10 +69,11 @@ final class WarmUpRun implements WarmUpClient.Run {
      * @param answered requests answered 200
      * @param failed requests answered otherwise
      * @param connections client connections opened
+     * @param originConnections upstream connections the copy opened to the warm-up's origin
      * @param millis how long it took, from start to the last connection closed
      * @param finished whether every connection closed within the time limit and its grace
      */
-    record Result(long answered, long failed, long connections, long millis, boolean finished) {
+    record Result(long answered, long failed, long connections, long originConnections, long millis, boolean finished) {
     }
 
     /**
@@ -111,6 +113,7 @@ final class WarmUpRun implements WarmUpClient.Run {
                     @Override
                     protected void initChannel(Channel ch) {
                         channels.add(ch);
+                        originConnections.incrementAndGet();
                         ch.pipeline().addLast(new WarmUpOrigin(traffic));
                     }
                 })
@@ -218,8 +221,9 @@ final class WarmUpRun implements WarmUpClient.Run {
 
     private void report(long start, boolean finished) {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        result = new Result(answered.get(), failed.get(), connections.get(), millis, finished);
-        String what = answered.get() + " requests on " + connections.get() + " connections in " + millis + " ms";
+        result = new Result(answered.get(), failed.get(), connections.get(), originConnections.get(), millis, finished);
+        String what = answered.get() + " requests on " + connections.get() + " connections (" + originConnections.get()
+                + " upstream) in " + millis + " ms";
         if (connectFailure != null) {
             logger.warn("warm-up stopped early, {}: cannot connect to its own loopback port: {}", what, String.valueOf(connectFailure));
         } else if (failed.get() > 0 || !finished) {

@@ -9,7 +9,9 @@ import java.util.Arrays;
  * The warm-up's messages, encoded once and shared by every connection of one run: the requests its
  * clients send in turn and the origin's answers. A mix of what a proxy meets: small and 2 KiB
  * answers most often, uploads with a body, chunked answers, and now and then 64 KiB, which fills
- * the socket buffers and takes the writability path.
+ * the socket buffers and takes the writability path. The origin ends a connection now and then
+ * ({@code Connection: close}), so that the copy's connector opens upstream connections too, not only
+ * its listener accepts them.
  */
 final class WarmUpTraffic implements AutoCloseable {
 
@@ -22,6 +24,8 @@ final class WarmUpTraffic implements AutoCloseable {
     private final ByteBuf medium = response(2048, false);
     private final ByteBuf large = response(64 * 1024, false);
     private final ByteBuf chunked = response(4096, true);
+    private final ByteBuf closing = ascii("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+            + "Connection: close\r\nContent-Length: 64\r\n\r\n" + body(64));
 
     WarmUpTraffic() {
         for (int i = 0; i < REQUEST_PATHS.length; i++) {
@@ -51,6 +55,11 @@ final class WarmUpTraffic implements AutoCloseable {
         return encoded.retainedDuplicate();
     }
 
+    /** An answer after which the origin closes the connection, as origins with a keep-alive limit do. */
+    ByteBuf closingResponse() {
+        return closing.retainedDuplicate();
+    }
+
     @Override
     public void close() {
         for (ByteBuf b : requests) {
@@ -61,6 +70,7 @@ final class WarmUpTraffic implements AutoCloseable {
         medium.release();
         large.release();
         chunked.release();
+        closing.release();
     }
 
     private static ByteBuf get(String path) {

@@ -63,6 +63,8 @@ final class WarmUpTest {
         // 4 a connection, but the last ones may share the last requests: one each at worst
         assertTrue(result.connections() >= 300 && result.connections() <= 300 + 8, "connections: " + result);
         assertTrue(result.finished());
+        assertTrue(result.originConnections() >= 1200 / WarmUpOrigin.REQUESTS_PER_CONNECTION,
+                "the origin closes a connection after 16 answers, so the copy opens upstream connections: " + result);
         assertEquals(0, phasesCalled.get(), "the service's own ProxyHttp never ran");
         assertEquals(0.0, registry.get("pingora.proxy.requests").counters().stream()
                 .mapToDouble(c -> c.count()).sum(), "the service's meters counted nothing");
