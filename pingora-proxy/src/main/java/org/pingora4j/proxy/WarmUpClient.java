@@ -30,6 +30,8 @@ final class WarmUpClient extends ChannelInboundHandlerAdapter {
     private final WarmUpScanner scanner = new WarmUpScanner();
     private final long firstRequest;
     private int sent;
+    /** A request is out and its answer not complete. */
+    private boolean awaiting;
 
     /** A connection that opens only with a request to send, {@code firstRequest}, already claimed. */
     WarmUpClient(Run run, WarmUpTraffic traffic, int requestsPerConnection, long firstRequest) {
@@ -42,6 +44,7 @@ final class WarmUpClient extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         sent++;
+        awaiting = true;
         ctx.writeAndFlush(traffic.request(firstRequest));
     }
 
@@ -49,6 +52,7 @@ final class WarmUpClient extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (msg instanceof ByteBuf in && scanner.feed(in)) {
+                awaiting = false;
                 run.answered(scanner.startLine().startsWith("HTTP/1.1 200 "));
                 scanner.reset();
                 sendOrClose(ctx);
@@ -60,6 +64,9 @@ final class WarmUpClient extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (awaiting) {
+            run.answered(false); // closed before its answer was whole: a failed request, not a lost one
+        }
         run.closed();
     }
 
@@ -75,6 +82,7 @@ final class WarmUpClient extends ChannelInboundHandlerAdapter {
             return;
         }
         sent++;
+        awaiting = true;
         ctx.writeAndFlush(traffic.request(n));
     }
 }

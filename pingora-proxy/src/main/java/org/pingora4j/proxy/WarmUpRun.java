@@ -67,7 +67,7 @@ final class WarmUpRun implements WarmUpClient.Run {
      * What one warm-up did.
      *
      * @param answered requests answered 200
-     * @param failed requests answered otherwise
+     * @param failed requests answered otherwise, or whose connection closed before the answer was whole
      * @param connections client connections opened
      * @param originConnections upstream connections the copy opened to the warm-up's origin
      * @param millis how long it took, from start to the last connection closed
@@ -227,7 +227,7 @@ final class WarmUpRun implements WarmUpClient.Run {
         if (connectFailure != null) {
             logger.warn("warm-up stopped early, {}: cannot connect to its own loopback port: {}", what, String.valueOf(connectFailure));
         } else if (failed.get() > 0 || !finished) {
-            logger.warn("warm-up: {}; {} answers were not 200{}", what, failed.get(),
+            logger.warn("warm-up: {}; {} requests failed (not answered 200){}", what, failed.get(),
                     finished ? "" : "; its connections did not close in time");
         } else {
             logger.info("warmed up: {}", what);
