@@ -133,12 +133,9 @@ final class WarmUpRun implements WarmUpClient.Run {
             if (open.get() == 0) {
                 done.complete(null);
             }
-            boolean finished = awaitDone(options.timeLimit().toMillis() + CLOSE_GRACE_MILLIS);
-            if (!finished) {
-                channels.close().awaitUninterruptibly(CLOSE_GRACE_MILLIS);
-            }
-            report(start, finished);
+            report(start, awaitDone(options.timeLimit().toMillis() + CLOSE_GRACE_MILLIS));
         } finally {
+            // Connections still open past the limit and its grace close here, with the copy.
             copy.stopAccepting();
             copy.shutdown();
             origin.close().awaitUninterruptibly(CLOSE_GRACE_MILLIS);

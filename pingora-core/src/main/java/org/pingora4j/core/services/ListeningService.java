@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -55,7 +56,7 @@ public abstract class ListeningService implements Service {
      * requests waited"). Not respecting that guess, the loop accepts until {@code accept} says there is
      * no one left, or 128.
      */
-    private static final ServerChannelRecvByteBufAllocator ACCEPTS = (ServerChannelRecvByteBufAllocator)
+    private static final RecvByteBufAllocator ACCEPTS =
             new ServerChannelRecvByteBufAllocator().respectMaybeMoreData(false).maxMessagesPerRead(ACCEPTS_PER_TURN);
 
     private static final Logger logger = LoggerFactory.getLogger(ListeningService.class);
