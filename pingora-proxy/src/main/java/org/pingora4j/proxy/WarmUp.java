@@ -7,8 +7,12 @@ import java.util.Objects;
  * The start-up warm-up of a {@link ProxyService}: before its listeners open, the service runs a
  * private copy of itself (same server options, same event loops, same transport) on a loopback
  * port, in front of an in-process origin, and drives real HTTP/1.1 traffic through it: new
- * connections, keep-alive requests, small and large bodies, chunked responses, uploads, closes. The
- * JIT compiles the request path and the connection set-up then, not on the first clients' time.
+ * connections, keep-alive requests, small and large bodies, chunked responses, uploads, closes on
+ * both sides, and clients that leave with their last request unanswered (one connection in eight
+ * closes before the answer, one in eight resets in the middle of it). The JIT compiles the request
+ * path, the connection set-up and the paths of a client gone mid-request then, not on the first
+ * clients' time: a branch never taken while the code was profiled is compiled as a trap, and the
+ * first client to take it sends the compiled request path back to the interpreter.
  *
  * <p>pingora4j's own: Pingora, compiled ahead of time, has nothing to warm. Measured in
  * {@code docs/benchmarks.md} ("Warm from the first second"): without it, the first clients of a

@@ -47,6 +47,7 @@ final class WarmUpRun implements WarmUpClient.Run {
     private final AtomicLong next = new AtomicLong();
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong abandoned = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
     private final AtomicLong originConnections = new AtomicLong();
     private final AtomicInteger open = new AtomicInteger();
@@ -68,12 +69,13 @@ final class WarmUpRun implements WarmUpClient.Run {
      *
      * @param answered requests answered 200
      * @param failed requests answered otherwise, or whose connection closed before the answer was whole
+     * @param abandoned requests their client left unanswered on purpose (see {@link WarmUpClient.Leave})
      * @param connections client connections opened
      * @param originConnections upstream connections the copy opened to the warm-up's origin
      * @param millis how long it took, from start to the last connection closed
      * @param finished whether every connection closed within the time limit and its grace
      */
-    record Result(long answered, long failed, long connections, long originConnections, long millis, boolean finished) {
+    record Result(long answered, long failed, long abandoned, long connections, long originConnections, long millis, boolean finished) {
     }
 
     /**
@@ -178,12 +180,12 @@ final class WarmUpRun implements WarmUpClient.Run {
             return;
         }
         open.incrementAndGet();
-        connections.incrementAndGet();
+        WarmUpClient.Leave leave = leave(connections.incrementAndGet());
         ChannelFuture connecting = clients.clone().handler(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
                 channels.add(ch);
-                ch.pipeline().addLast(new WarmUpClient(WarmUpRun.this, traffic, options.requestsPerConnection(), first));
+                ch.pipeline().addLast(new WarmUpClient(WarmUpRun.this, traffic, options.requestsPerConnection(), first, leave));
             }
         }).connect();
         connecting.addListener(f -> {
@@ -192,6 +194,15 @@ final class WarmUpRun implements WarmUpClient.Run {
                 closed(); // no channelInactive for a connection that never opened
             }
         });
+    }
+
+    /** One connection in eight closes before its last answer, one in eight resets in the middle of it. */
+    private static WarmUpClient.Leave leave(long connection) {
+        return switch ((int) (connection % 8)) {
+            case 3 -> WarmUpClient.Leave.CLOSE_BEFORE_ANSWER;
+            case 7 -> WarmUpClient.Leave.RESET_MID_ANSWER;
+            default -> WarmUpClient.Leave.AFTER_ANSWER;
+        };
     }
 
     @Override
@@ -209,6 +220,11 @@ final class WarmUpRun implements WarmUpClient.Run {
     }
 
     @Override
+    public void abandoned() {
+        abandoned.incrementAndGet();
+    }
+
+    @Override
     public void closed() {
         connectIfMore();
         if (open.decrementAndGet() == 0) {
@@ -218,9 +234,9 @@ final class WarmUpRun implements WarmUpClient.Run {
 
     private void report(long start, boolean finished) {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        result = new Result(answered.get(), failed.get(), connections.get(), originConnections.get(), millis, finished);
-        String what = answered.get() + " requests on " + connections.get() + " connections (" + originConnections.get()
-                + " upstream) in " + millis + " ms";
+        result = new Result(answered.get(), failed.get(), abandoned.get(), connections.get(), originConnections.get(), millis, finished);
+        String what = answered.get() + " requests (" + abandoned.get() + " more left by their client) on "
+                + connections.get() + " connections (" + originConnections.get() + " upstream) in " + millis + " ms";
         if (connectFailure != null) {
             logger.warn("warm-up stopped early, {}: cannot connect to its own loopback port: {}", what, String.valueOf(connectFailure));
         } else if (failed.get() > 0 || !finished) {

@@ -40,6 +40,11 @@ final class WarmUpTraffic implements AutoCloseable {
         return encoded.retainedDuplicate();
     }
 
+    /** A request for the largest answer, the one a leaving client abandons (it takes the longest). */
+    ByteBuf largeRequest() {
+        return largeRequest.retainedDuplicate();
+    }
+
     /** The origin's answer to the request whose start line is {@code requestLine}. */
     ByteBuf response(String requestLine) {
         ByteBuf encoded;

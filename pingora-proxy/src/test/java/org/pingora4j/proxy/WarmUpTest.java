@@ -58,7 +58,11 @@ final class WarmUpTest {
                         .timeLimit(Duration.ofSeconds(60)).build()));
 
         WarmUpRun.Result result = service.warmedUp();
-        assertEquals(1200, result.answered(), "requests answered 200");
+        // one connection in eight closes before its last answer, one in eight resets in the middle of it
+        assertEquals(1200, result.answered() + result.abandoned(), "requests answered 200 or left by their client: " + result);
+        // about a quarter of the 300 connections; the last few may run out of requests before their last one
+        assertTrue(result.abandoned() >= 300 / 4 - 8 && result.abandoned() <= 300 / 4 + 2,
+                "requests left by their client: " + result);
         assertEquals(0, result.failed());
         // 4 a connection, but the last ones may share the last requests: one each at worst
         assertTrue(result.connections() >= 300 && result.connections() <= 300 + 8, "connections: " + result);
