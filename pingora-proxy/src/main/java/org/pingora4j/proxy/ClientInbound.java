@@ -48,6 +48,7 @@ final class ClientInbound {
     private boolean refusedAhead;
     private boolean turnScheduled;
     private boolean lingering;
+    private boolean tunnelled;
 
     /** For {@code channel}, on its event loop; {@code connectionClosed} says when to stop reading. */
     ClientInbound(Channel channel, RequestDecoder decoder, BooleanSupplier connectionClosed) {
@@ -133,9 +134,15 @@ final class ClientInbound {
         decoder.discard();
     }
 
+    /** The connection became a tunnel: its reading is the tunnel's to pause and resume from now on. */
+    void tunnelled() {
+        tunnelled = true;
+        releaseAll();
+    }
+
     private void updateReading() {
-        if (lingering) {
-            return; // reads everything until the client closes, and drops it
+        if (lingering || tunnelled) {
+            return; // lingering reads everything until the client closes, and drops it
         }
         boolean hold = paused || refusedAhead;
         decoder.hold(hold);
@@ -156,7 +163,7 @@ final class ClientInbound {
 
     private void nextTurn() {
         turnScheduled = false;
-        if (lingering || connectionClosed.getAsBoolean() || !channel.isActive()) {
+        if (lingering || tunnelled || connectionClosed.getAsBoolean() || !channel.isActive()) {
             return;
         }
         decoder.newTurn();

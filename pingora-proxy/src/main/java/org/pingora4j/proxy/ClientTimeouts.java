@@ -22,7 +22,7 @@ import org.pingora4j.pool.Ticker;
  * to the loop; such timers cannot be cancelled, and a stale one finds nothing expired.
  */
 
-/** The client connection's timeouts: head (keep-alive), body read, write and drain. */
+/** The client connection's timeouts: head (keep-alive), body read, write, drain, and a tunnel's idle time. */
 final class ClientTimeouts {
 
     /** What a client connection does when one of its waits times out. */
@@ -34,6 +34,10 @@ final class ClientTimeouts {
         void writeTimedOut();
 
         void drainTimedOut();
+
+        /** Only an HTTP/1.1 connection becomes a tunnel; nothing else arms this wait. */
+        default void tunnelTimedOut() {
+        }
     }
 
     private static final long NONE = Long.MAX_VALUE;
@@ -46,6 +50,7 @@ final class ClientTimeouts {
     private long bodyRead = NONE;
     private long write = NONE;
     private long drain = NONE;
+    private long tunnel = NONE;
     private long timerDue = NONE;
     private ScheduledFuture<?> timer;
     private boolean closed;
@@ -94,10 +99,20 @@ final class ClientTimeouts {
         drain = NONE;
     }
 
+    /**
+     * The connection is a tunnel (after a 101): look at its activity in {@code delayNanos}. The
+     * connection's other waits are over; only this one and the drain can still fire.
+     */
+    void tunnelLook(long delayNanos) {
+        head = bodyRead = write = NONE;
+        tunnel = ticker.read() + delayNanos;
+        arm(tunnel);
+    }
+
     /** The connection closed: nothing fires any more. */
     void close() {
         closed = true;
-        head = bodyRead = write = drain = NONE;
+        head = bodyRead = write = drain = tunnel = NONE;
         if (timer != null) {
             timer.cancel(false);
             timer = null;
@@ -154,7 +169,11 @@ final class ClientTimeouts {
             drain = NONE;
             expiry.drainTimedOut();
         }
-        long next = Math.min(Math.min(head, bodyRead), Math.min(write, drain));
+        if (expired(tunnel, now)) {
+            tunnel = NONE;
+            expiry.tunnelTimedOut();
+        }
+        long next = Math.min(Math.min(Math.min(head, bodyRead), Math.min(write, drain)), tunnel);
         if (next != NONE) {
             arm(next);
         }

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.PrematureChannelClosureException;
@@ -26,6 +27,14 @@ import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+/*
+ * Design note (size). Over the house's 600 lines because it is the client connection's one state
+ * machine: what it reads next (a head, a body, a drain, nothing while lingering), its timeouts and
+ * its held bytes, all judged on the same fields. The parts that are not that state live beside it:
+ * the read backlog (ClientInbound), the decoder (RequestDecoder), the timers (ClientTimeouts), the
+ * tunnel it may become (Tunnel).
+ */
 
 /**
  * One client connection: reads requests one after the other (pipelined requests wait their turn),
@@ -68,6 +77,8 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
     private boolean draining;
     private boolean lingering;
     private ProxyRequest<C> current;
+    /** Set once the connection switched protocols: from then on the tunnel reads and writes it. */
+    private Tunnel tunnel;
     private int requests;
     private boolean closed;
 
@@ -411,6 +422,20 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
     }
 
     @Override
+    public void tunnelTimedOut() {
+        Tunnel t = tunnel;
+        if (t == null || closed) {
+            return;
+        }
+        long left = t.idleLeftNanos();
+        if (left > 0) {
+            timeouts.tunnelLook(left); // bytes moved since the last look
+        } else {
+            t.idle();
+        }
+    }
+
+    @Override
     public void drainTimedOut() {
         if (draining || lingering) {
             channel.close();
@@ -474,6 +499,30 @@ final class DownstreamConnection<C> extends ChannelInboundHandlerAdapter
         } else {
             channel.close();
         }
+    }
+
+    // ---- switching protocols ----------------------------------------------------------------------
+
+    /**
+     * Makes the connection {@code t}'s client side, once the 101 head is written: the HTTP handlers
+     * leave the pipeline (the decoder hands on, undecoded, what the client sent after its upgrade
+     * request), and of the connection's timeouts only the tunnel's idle timeout remains. Returns
+     * false, changing nothing, if the connection cannot become a tunnel: it closed, or requests were
+     * decoded after the upgrade request, which the decoder should have prevented. On the loop.
+     */
+    boolean startTunnel(Tunnel t) {
+        assert loop.inEventLoop();
+        if (closed || !inbound.isEmpty()) {
+            return false;
+        }
+        tunnel = t;
+        inbound.tunnelled();
+        ChannelPipeline pipeline = channel.pipeline();
+        pipeline.addBefore(ProxyService.PROXY_HANDLER, "pingora-tunnel", t.clientSide());
+        pipeline.remove(ResponseEncoder.class);
+        pipeline.remove(decoder);
+        timeouts.tunnelLook(t.idleTimeoutNanos());
+        return true;
     }
 
     // ---- writing and finishing ------------------------------------------------------------------

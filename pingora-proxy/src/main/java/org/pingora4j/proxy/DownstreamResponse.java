@@ -138,6 +138,30 @@ final class DownstreamResponse {
     }
 
     /**
+     * Writes the origin's {@code 101} head, after the filters ran, and flushes it: the hop-by-hop
+     * fields went with the others, and the two a switch needs come back (RFC 9110 §7.8): {@code
+     * Upgrade}, naming the protocol the origin switched to, and {@code Connection: upgrade}. No body
+     * and no framing follow; the connection never carries HTTP again.
+     */
+    ChannelFuture writeSwitchingProtocols(HttpResponse response, String protocol, String via) {
+        HttpHeaders headers = response.headers();
+        HopByHop.strip(headers);
+        headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+        if (via != null) {
+            headers.add(HttpHeaderNames.VIA, Framing.via(HttpVersion.HTTP_1_1, via));
+        }
+        headers.set(HttpHeaderNames.UPGRADE, protocol);
+        headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        keepAlive = false;
+        noBody = true;
+        bodyLeft = 0;
+        started = true;
+        done = true;
+        return downstream.write(response);
+    }
+
+    /**
      * Writes a piece of the upstream's body (taking ownership of {@code data}); the last piece ends
      * the response, is flushed, and returns its write's future; other pieces return null.
      *

@@ -20,6 +20,7 @@ public final class HttpServerOptions {
     private final Duration bodyReadTimeout;
     private final Duration writeTimeout;
     private final Duration drainTimeout;
+    private final Duration tunnelIdleTimeout;
     private final boolean xForwardedFor;
     private final boolean dropIncomingXForwardedFor;
     private final String via;
@@ -39,6 +40,7 @@ public final class HttpServerOptions {
         bodyReadTimeout = b.bodyReadTimeout;
         writeTimeout = b.writeTimeout;
         drainTimeout = b.drainTimeout;
+        tunnelIdleTimeout = b.tunnelIdleTimeout;
         xForwardedFor = b.xForwardedFor;
         dropIncomingXForwardedFor = b.dropIncomingXForwardedFor;
         via = b.via;
@@ -124,6 +126,18 @@ public final class HttpServerOptions {
      */
     public Duration drainTimeout() {
         return drainTimeout;
+    }
+
+    /**
+     * Returns how long a tunnel (a connection upgraded after {@code 101 Switching Protocols}, a
+     * WebSocket say) may carry no byte either way before both its connections are closed; default
+     * one hour. It replaces the client's request timeouts for the tunnel's life, as HAProxy's
+     * {@code timeout tunnel} replaces its client and server timeouts (the HAProxy manual's example is
+     * 1h); nginx applies {@code proxy_read_timeout}, 60 s by default, which closes WebSockets that
+     * ping less often. Pingora has none (cloudflare/pingora#255).
+     */
+    public Duration tunnelIdleTimeout() {
+        return tunnelIdleTimeout;
     }
 
     /** Returns whether the client's address is appended to {@code X-Forwarded-For} upstream. */
@@ -217,6 +231,7 @@ public final class HttpServerOptions {
         private Duration bodyReadTimeout = Duration.ofSeconds(60);
         private Duration writeTimeout = Duration.ofSeconds(60);
         private Duration drainTimeout = Duration.ofSeconds(60);
+        private Duration tunnelIdleTimeout = Duration.ofHours(1);
         private boolean xForwardedFor;
         private boolean dropIncomingXForwardedFor;
         private String via;
@@ -303,6 +318,12 @@ public final class HttpServerOptions {
         /** Sets the body drain timeout; see {@link HttpServerOptions#drainTimeout()}. */
         public Builder drainTimeout(Duration timeout) {
             drainTimeout = positive(timeout, "drainTimeout");
+            return this;
+        }
+
+        /** Sets the tunnel idle timeout; see {@link HttpServerOptions#tunnelIdleTimeout()}. */
+        public Builder tunnelIdleTimeout(Duration timeout) {
+            tunnelIdleTimeout = positive(timeout, "tunnelIdleTimeout");
             return this;
         }
 

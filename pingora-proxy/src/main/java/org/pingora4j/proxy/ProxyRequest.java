@@ -43,6 +43,10 @@ import org.slf4j.LoggerFactory;
  * upstream read decodes it, and the end of that read flushes; when the client's outbound buffer is
  * over its high water mark, the exchange pauses (the upstream stops reading) until the client's
  * channel is writable again. The request body flows the same way in the other direction (ClientBody).
+ *
+ * Size: over the house's 600 lines because it is the request's one state machine (phases, tries,
+ * retries, the end); what is not that state lives beside it: the try (UpstreamTry), the response
+ * framing (DownstreamResponse), the body (ClientBody), the switch to a tunnel (Switchover).
  */
 
 /**
@@ -67,6 +71,10 @@ final class ProxyRequest<C> {
     private final boolean requestHasBody;
     private final boolean head;
     private final ClientBody body;
+    /** The protocols the client asks to switch to ({@link UpgradeRequest}), or null. */
+    private final String upgrade;
+    /** The tunnel the connection became after a 101, or null. */
+    private Tunnel tunnel;
 
     private C ctx;
     private String phase = "request_filter";
@@ -100,6 +108,7 @@ final class ProxyRequest<C> {
         this.request = request;
         this.head = HttpMethod.HEAD.equals(request.method());
         this.requestHasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        this.upgrade = downstream instanceof DownstreamConnection<?> ? UpgradeRequest.protocols(request) : null;
         this.requestId = service.serverOptions().requestId() ? RequestIds.adopt(request.headers()) : null;
         this.timed = service.accessLog() != null || service.metrics() != ProxyMetrics.NONE;
         this.startNanos = now();
@@ -115,6 +124,16 @@ final class ProxyRequest<C> {
 
     boolean hasBody() {
         return requestHasBody;
+    }
+
+    /** Whether the client asked to switch protocols, in a way the proxy passes on ({@link UpgradeRequest}). */
+    boolean upgradeRequested() {
+        return upgrade != null;
+    }
+
+    /** Whether the connection became a tunnel after the origin's 101. */
+    boolean switchedProtocols() {
+        return tunnel != null;
     }
 
     ClientBody body() {
@@ -137,11 +156,11 @@ final class ProxyRequest<C> {
     }
 
     long requestBodyBytes() {
-        return body.bytes();
+        return tunnel == null ? body.bytes() : tunnel.bytesFromClient();
     }
 
     long responseBodyBytes() {
-        return response.bodyBytes();
+        return tunnel == null ? response.bodyBytes() : tunnel.bytesToClient();
     }
 
     boolean retryBufferTruncated() {
@@ -279,6 +298,13 @@ final class ProxyRequest<C> {
         }
         RequestHeader upstreamRequest = Framing.upstreamRequest(request, service.serverOptions(), clientAddress(), peer,
                 "HTTP/2".equals(downstream.protocol()));
+        if (upgrade != null && !upstreamH2) {
+            // Hop-by-hop, so stripped with the others; an upgrade request is the one case where
+            // the next hop must get them (RFC 9110 §7.8). HTTP/2 has no upgrade (RFC 9113 §8.6):
+            // the origin gets an ordinary request and its answer is an ordinary response.
+            upstreamRequest.headers().set(HttpHeaderNames.UPGRADE, upgrade);
+            upstreamRequest.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
         if (upstreamH2 && request.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true)) {
             // TE is hop-by-hop, but "trailers" is the one value HTTP/2 carries (RFC 9113 §8.2.2),
             // and gRPC requires it end to end.
@@ -410,8 +436,34 @@ final class ProxyRequest<C> {
                 || Idempotency.isIdempotent(request.method()) || session.retryNonIdempotent();
     }
 
+    // ---- switching protocols (see Switchover) ------------------------------------------------------
+
+    /** The try's session, while the try runs; null otherwise. */
+    ClientSession upstreamSession() {
+        return exchange == null ? null : exchange.session();
+    }
+
+    /** The connection became {@code joined}'s client side: the request lasts as long as the tunnel. */
+    void tunnelStarted(Tunnel joined) {
+        tunnel = joined;
+    }
+
+    /** Both connections of the tunnel are closed: the request is over. On the loop. */
+    void tunnelEnded(PingoraException error) {
+        if (finished) {
+            return;
+        }
+        attemptId++;
+        releaseUpstream();
+        finish(error);
+    }
+
     /** The client went away: no response, the upstream connection kept only if reusable. */
     void downstreamClosed() {
+        if (tunnel != null) {
+            tunnel.close(); // the tunnel ends once the upstream side is closed too
+            return;
+        }
         if (response.clientHasWhole() && !finished) {
             // It closed after a response with no body left to send (its end was waiting for the
             // upstream connection to be back in the pool): the request was served.
@@ -490,6 +542,9 @@ final class ProxyRequest<C> {
         boolean answer = isAnswer(error);
         if (answer) {
             service.failures().requestAnswered(error, session.errorStatus(), phase, request);
+        } else if (error != null && tunnel != null) {
+            // A tunnel's end by reset or idle timeout is how WebSockets end every day: no ERROR line.
+            logger.debug("Tunnel for {} ended: {}", this, error.getMessage());
         } else if (error != null && !shed) {
             service.failures().requestFailed(error, session.errorStatus(), retries, phase, peer, request,
                     downstream.channel().remoteAddress());
@@ -507,7 +562,10 @@ final class ProxyRequest<C> {
         }
         service.metrics().requestFinished(session, answer ? null : error, retries, end - startNanos);
         service.requestFinished();
-        boolean reuseClient = response.keepAlive() && response.done() && (error == null || answer) && !service.isStopping();
+        // After an upgrade request the decoder keeps what follows undecoded, for a tunnel that
+        // did not happen: the connection closes after the answer.
+        boolean reuseClient = response.keepAlive() && response.done() && (error == null || answer) && !service.isStopping()
+                && upgrade == null;
         downstream.requestFinished(reuseClient, body.done(), DRAIN_LIMIT);
     }
 

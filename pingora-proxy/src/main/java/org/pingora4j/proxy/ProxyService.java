@@ -41,6 +41,8 @@ import org.pingora4j.pool.Ticker;
  */
 public final class ProxyService<C> extends ListeningService {
 
+    /** The name of an HTTP/1.1 client connection's own handler ({@link DownstreamConnection}). */
+    static final String PROXY_HANDLER = "pingora-proxy";
     /** The most bytes one read of a client connection takes. */
     static final int CLIENT_READ_BYTES = 16 * 1024;
     /** Shared: the allocator only holds settings; each channel gets its own handle of it. */
@@ -253,7 +255,7 @@ public final class ProxyService<C> extends ListeningService {
         channel.pipeline()
                 .addLast("pingora-request-decoder", decoder)
                 .addLast("pingora-response-encoder", new ResponseEncoder(connection))
-                .addLast("pingora-proxy", connection);
+                .addLast(PROXY_HANDLER, connection);
     }
 
     /** TLS listeners offer HTTP/2 through ALPN unless {@link HttpServerOptions#h2()} is off. */

@@ -49,6 +49,16 @@ final class RequestDecoder extends HttpRequestDecoder {
     static final int TURN_OBJECTS = 64;
 
     private boolean held;
+    /**
+     * An upgrade request ({@link UpgradeRequest}) was read whole: what follows is the new protocol's
+     * if the answer is 101, so it is kept as bytes, not decoded, until the connection either
+     * becomes a tunnel (removing the decoder hands the bytes on) or closes after another answer.
+     */
+    private boolean upgradeAsked;
+    /** The request being decoded asks to upgrade: once it is whole, decoding stops. */
+    private boolean upgradeNext;
+    /** A client may send ahead of the 101 no more than this, kept undecoded; past it the connection closes. */
+    static final int MAX_BYTES_BEFORE_SWITCH = 64 * 1024;
     private int turnObjects;
     private boolean yielded;
     /** The size of Netty's line buffer, as last seen (each line is parsed from its array). */
@@ -143,6 +153,14 @@ final class RequestDecoder extends HttpRequestDecoder {
         if (held) {
             return;
         }
+        if (upgradeAsked) {
+            if (buffer.readableBytes() > MAX_BYTES_BEFORE_SWITCH) {
+                buffer.skipBytes(buffer.readableBytes());
+                refused = true;
+                ctx.close(); // a client that sends this much before the upgrade is answered breaks the protocol
+            }
+            return;
+        }
         if (turnObjects >= TURN_OBJECTS) {
             yielded = buffer.isReadable();
             return;
@@ -167,12 +185,15 @@ final class RequestDecoder extends HttpRequestDecoder {
         turnObjects += out.size() - before;
         for (int i = before; i < out.size(); i++) {
             Object decoded = out.get(i);
-            if (decoded instanceof HttpRequest) {
+            if (decoded instanceof HttpRequest request) {
+                upgradeNext = request.decoderResult().isSuccess() && UpgradeRequest.protocols(request) != null;
                 atMessageStart = false;
                 inTrailers = true; // any header line from now on belongs to the trailer section
                 sectionLines = 0;
             }
             if (decoded instanceof LastHttpContent) {
+                upgradeAsked = upgradeNext;
+                upgradeNext = false;
                 atMessageStart = true;
                 inTrailers = false;
                 sectionLines = 0;

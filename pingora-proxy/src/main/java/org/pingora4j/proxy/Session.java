@@ -1,5 +1,10 @@
 package org.pingora4j.proxy;
 
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslHandler;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
@@ -132,6 +137,50 @@ public final class Session {
      */
     public String requestId() {
         return request.requestId();
+    }
+
+    /**
+     * Returns the certificate the client presented on a TLS listener that asks for one
+     * ({@code TlsSettings.clientAuth}), verified against the listener's client CA; null on a plain
+     * connection, or when the client sent none (optional client authentication). Its subject is the
+     * client's identity ({@code getSubjectX500Principal()}, {@code getSubjectAlternativeNames()}).
+     */
+    public X509Certificate clientCertificate() {
+        Channel channel = downstream.channel();
+        SslHandler tls = channel.pipeline().get(SslHandler.class);
+        if (tls == null && channel.parent() != null) {
+            tls = channel.parent().pipeline().get(SslHandler.class); // an HTTP/2 stream: its connection's
+        }
+        if (tls == null) {
+            return null;
+        }
+        try {
+            Certificate[] chain = tls.engine().getSession().getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate leaf ? leaf : null;
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Returns whether the client asked to switch protocols (a WebSocket handshake, say): an HTTP/1.1
+     * request with an {@code Upgrade} field, the {@code upgrade} option in {@code Connection}, no
+     * body, and not to {@code h2c}. Pingora's {@code is_upgrade_req}. Such a request is passed on with
+     * both fields; a {@code requestFilter} that answers it instead refuses the upgrade. If the origin
+     * answers {@code 101} the connection becomes a byte tunnel until either side is done; any other
+     * answer is an ordinary response, after which the client connection closes.
+     */
+    public boolean isUpgradeRequest() {
+        return request.upgradeRequested();
+    }
+
+    /**
+     * Returns whether the origin switched protocols (101) and the connection became a tunnel. In
+     * {@code logging}, {@link #requestBodyBytes()} and {@link #responseBodyBytes()} are then the
+     * bytes the tunnel carried from and to the client.
+     */
+    public boolean switchedProtocols() {
+        return request.switchedProtocols();
     }
 
     /** Returns the request body bytes read from the client so far. */

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -90,10 +91,18 @@ final class UpstreamTry<C> implements UpstreamExchange.Events {
             return;
         }
         request.service().metrics().upstreamResponded(sentAt, request.peer());
+        String switchedTo = null;
         if (upstreamResponse.status().code() == 101) {
-            request.proxyError(id, PingoraException.upstream(ErrorType.H1_ERROR, RetryType.NO,
-                    "upstream switched protocols, which is not proxied (" + request.peer() + ")", null));
-            return;
+            switchedTo = upstreamResponse.headers().get(HttpHeaderNames.UPGRADE);
+            if (!request.upgradeRequested() || switchedTo == null || switchedTo.isBlank()) {
+                ReferenceCountUtil.release(upstreamResponse);
+                request.proxyError(id, PingoraException.upstream(ErrorType.H1_ERROR, RetryType.NO, (switchedTo == null
+                        ? "upstream answered 101 without an Upgrade field (" : "upstream answered 101 to a request that did not ask to upgrade (")
+                        + request.peer() + ")", null));
+                return;
+            }
+            // Nothing more from the session until the switch: the next bytes are the new protocol's.
+            exchange.pause();
         }
         // Forwarded as is: the upstream session judged its connection's reuse when the head
         // arrived, so what the filters and the framing change here cannot affect it.
@@ -109,6 +118,11 @@ final class UpstreamTry<C> implements UpstreamExchange.Events {
         }
         request.phase("response_filter");
         CompletionStage<Void> filtered = PhaseResults.call(() -> proxy.responseFilter(request.session(), header, request.ctx()));
+        if (switchedTo != null) {
+            String protocol = switchedTo;
+            request.onAttempt(id, filtered, "response_filter", v -> Switchover.run(request, id, header, protocol));
+            return;
+        }
         if (PhaseResults.succeeded(filtered)) {
             writeHead(header);
             return;

@@ -101,6 +101,11 @@ public final class Http1ClientSession implements ClientSession {
     private long readWaitStarted;
     private PingoraException failure;
     private boolean released;
+    /** The request asked to upgrade (RFC 9110 §7.8): a 101 to it may take the connection out of HTTP. */
+    private boolean requestUpgrade;
+    /** The new protocol's bytes that arrived after a 101 to an upgrade, until the switch takes them. */
+    private ArrayDeque<ByteBuf> switchedBytes;
+    private boolean switched;
 
     Http1ClientSession(UpstreamConnection connection, Digest digest, HttpPeer peer) {
         this.connection = connection;
@@ -299,6 +304,9 @@ public final class Http1ClientSession implements ClientSession {
         if (failure != null) {
             return "failed: " + failure.type();
         }
+        if (switched) {
+            return "switched protocols";
+        }
         if (responseReuseVeto != null) {
             // Judged from the head alone, so it holds whatever happened next; it comes first because
             // it names the cause (a close-delimited body, for one, always ends with the connection
@@ -326,6 +334,60 @@ public final class Http1ClientSession implements ClientSession {
             return "request said Connection: close";
         }
         return null;
+    }
+
+    // ---- switching protocols (101) ------------------------------------------------------------------
+
+    /**
+     * Takes the connection out of HTTP once the origin answered {@code 101} to a request that asked
+     * to upgrade: no HTTP handler is left on it, nothing more is delivered to the listener, and the
+     * session can only be released, which closes the connection. Any thread. The caller pauses the
+     * response ({@link #pauseResponse}) when the 101 head reaches it; the switch then runs in a task
+     * of its own on the connection's event loop, after the read that brought the 101 has been
+     * dispatched whole (the same read may carry the new protocol's first bytes), and the future
+     * completes there.
+     *
+     * @return the channel and the new protocol's bytes that came with the 101; fails with
+     *         {@link IllegalStateException} if there is no 101 to an upgrade request to switch on
+     */
+    public CompletableFuture<SwitchedConnection> switchProtocols() {
+        CompletableFuture<SwitchedConnection> done = new CompletableFuture<>();
+        try {
+            loop.execute(() -> {
+                if (!mayTakeSwitchedBytes()) {
+                    done.completeExceptionally(new IllegalStateException(
+                            "no 101 answer to a request that asked to upgrade, or the session is over"));
+                    return;
+                }
+                listener = null;
+                cancelReadTimer();
+                releaseInbound(); // the empty end Netty's decoder makes of a 101
+                // Removing the decoder hands what it still held to the bridge, which keeps it here.
+                SwitchedPipeline.strip(connection.channel.pipeline());
+                switched = true;
+                ArrayDeque<ByteBuf> early = switchedBytes == null ? new ArrayDeque<>() : switchedBytes;
+                switchedBytes = null;
+                done.complete(new SwitchedConnection(connection.channel, java.util.List.copyOf(early)));
+            });
+        } catch (RuntimeException e) {
+            done.completeExceptionally(PingoraException.internal(ErrorType.INTERNAL_ERROR,
+                    "the upstream event loop is shut down", e));
+        }
+        return done;
+    }
+
+    /** Bytes past a 101 that answered an upgrade request belong to the new protocol: they wait for the switch. */
+    boolean mayTakeSwitchedBytes() {
+        return requestUpgrade && !switched && response != null && response.status().code() == 101
+                && failure == null && !released;
+    }
+
+    /** A piece of the new protocol read after the 101 (see {@link #switchProtocols}). On the loop. */
+    void onSwitchedBytes(ByteBuf bytes) {
+        if (switchedBytes == null) {
+            switchedBytes = new ArrayDeque<>(2);
+        }
+        switchedBytes.add(bytes);
     }
 
     // ---- package-private, for the connector and the pipeline -------------------------------------
@@ -360,6 +422,10 @@ public final class Http1ClientSession implements ClientSession {
         listener = null;
         cancelReadTimer();
         releaseInbound();
+        if (switchedBytes != null) {
+            switchedBytes.forEach(ReferenceCountUtil::release);
+            switchedBytes = null;
+        }
         if (headerWaiter != null || bodyWaiter != null) {
             // Built only when someone waits: an exception's stack trace costs more than the rest of a release.
             failWaiters(new IllegalStateException("the session was released while a read was pending"));
@@ -464,6 +530,8 @@ public final class Http1ClientSession implements ClientSession {
         requestStarted = true;
         headRequest = HttpMethod.HEAD.equals(request.method());
         requestWantsClose = request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+        requestUpgrade = request.headers().contains(HttpHeaderNames.UPGRADE)
+                && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
         boolean full = request instanceof FullHttpRequest;
         requestEnded = endOfStream || full;
         ChannelFuture write;

@@ -1,8 +1,11 @@
 package org.pingora4j.core.connectors.http.v1;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import java.util.List;
 
@@ -31,6 +34,13 @@ final class ResponseDecoder extends HttpResponseDecoder {
     static final int MAX_CHUNK_SIZE = 64 * 1024;
 
     private final UpstreamConnection connection;
+    /**
+     * A {@code 101} was decoded: what follows is another protocol's, kept here as bytes until the
+     * session switches (removing the decoder hands them on) or the connection closes. Netty's own
+     * upgrade state is not relied on: after a 101 it decodes on, and its line parser takes the new
+     * protocol's bytes into a buffer of its own, where a switch would lose them.
+     */
+    private boolean switched;
 
     ResponseDecoder(UpstreamConnection connection) {
         super(new HttpDecoderConfig()
@@ -43,6 +53,20 @@ final class ResponseDecoder extends HttpResponseDecoder {
                 .setValidateHeaders(true)
                 .setChunkedSupported(true));
         this.connection = connection;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+        if (switched) {
+            return;
+        }
+        int before = out.size();
+        super.decode(ctx, buffer, out);
+        for (int i = before; i < out.size(); i++) {
+            if (out.get(i) instanceof HttpResponse response && response.status().code() == 101) {
+                switched = true;
+            }
+        }
     }
 
     @Override

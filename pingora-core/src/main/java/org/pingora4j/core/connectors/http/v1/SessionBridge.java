@@ -1,5 +1,6 @@
 package org.pingora4j.core.connectors.http.v1;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
@@ -27,6 +28,8 @@ final class SessionBridge extends ChannelInboundHandlerAdapter {
         Http1ClientSession session = session();
         if (session != null && msg instanceof HttpObject object) {
             session.onMessage(object);
+        } else if (session != null && msg instanceof ByteBuf bytes && session.mayTakeSwitchedBytes()) {
+            session.onSwitchedBytes(bytes); // the decoder's raw bytes after a 101: the new protocol's
         } else {
             ReferenceCountUtil.release(msg);
             ctx.close();
