@@ -33,6 +33,22 @@ final class ProtocolSwitch extends ChannelInboundHandlerAdapter {
     private ByteBuf sniffed;
     private boolean decided;
 
+    /**
+     * Before a protocol is chosen, a failure is the handshake's: a client that speaks no TLS, one
+     * whose certificate does not verify, one that gives up. That is the client's doing and can be
+     * repeated at will, so it is a DEBUG line, not a WARN with a stack trace per connection.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (decided) {
+            ctx.fireExceptionCaught(cause);
+            return;
+        }
+        org.slf4j.LoggerFactory.getLogger(ProtocolSwitch.class)
+                .debug("Client connection {} failed before its protocol was chosen: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+
     ProtocolSwitch(Installer installer, boolean tls) {
         this.installer = installer;
         this.tls = tls;

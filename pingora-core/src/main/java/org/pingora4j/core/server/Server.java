@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Typical {@code main}: {@code Server s = new Server(Opt.parse(args)); s.bootstrap();
  * s.addService(proxy); s.runForever();}. {@link #runForever()} handles SIGTERM (graceful
- * shutdown), SIGINT (fast shutdown) and, where the JVM lets it, SIGQUIT (pingora's graceful upgrade,
- * done here as a graceful shutdown).
+ * shutdown), SIGINT (fast shutdown), SIGHUP (reloads what can be reloaded in place: the TLS
+ * listeners' certificates; it no longer ends the process) and, where the JVM lets it, SIGQUIT
+ * (pingora's graceful upgrade, done here as a graceful shutdown).
  *
  * <p>Differences from pingora: all services share {@code threads} event loops (pingora gives each
  * service its own runtime); the grace period ends as soon as every service is drained; daemonizing
@@ -357,7 +358,7 @@ public final class Server {
         if (!started) {
             start();
         }
-        SignalHandlers signals = SignalHandlers.install(this::onSignal, this::onJvmShutdown, "TERM", "INT", "QUIT");
+        SignalHandlers signals = SignalHandlers.install(this::onSignal, this::onJvmShutdown, "TERM", "INT", "QUIT", "HUP");
         try {
             awaitTerminated();
         } finally {
@@ -408,8 +409,35 @@ public final class Server {
                         + " Replace servers with a rolling restart behind a load balancer");
                 return shutdown(ShutdownMode.GRACEFUL);
             }
-            default -> throw new IllegalArgumentException("signal: " + signal + " (expected: TERM, INT or QUIT)");
+            case "HUP" -> {
+                reload();
+                return CompletableFuture.completedFuture(null);
+            }
+            default -> throw new IllegalArgumentException("signal: " + signal + " (expected: TERM, INT, QUIT or HUP)");
         }
+    }
+
+    /**
+     * SIGHUP, as nginx and HAProxy operators send it: reloads in place what can be, the TLS
+     * listeners' certificates (established connections keep theirs; a bad file is refused and the
+     * old certificate kept), and says what cannot. Runs on the signal's thread, off the event loops.
+     *
+     * @return one line per TLS listener saying what was done
+     */
+    public List<String> reload() {
+        List<Service> running;
+        synchronized (lock) {
+            running = List.copyOf(services);
+        }
+        List<String> done = new ArrayList<>();
+        for (Service service : running) {
+            if (service instanceof org.pingora4j.core.services.ListeningService listening) {
+                done.addAll(listening.reloadCertificates());
+            }
+        }
+        log.info("SIGHUP: reloaded the certificates of {} TLS listener(s); the configuration file, listeners, services,"
+                + " log levels and JVM options take a restart (start a new process, then send this one SIGTERM)", done.size());
+        return done;
     }
 
     /** The shutdown hook used where SIGTERM or SIGINT cannot be caught: drain before the JVM ends. */

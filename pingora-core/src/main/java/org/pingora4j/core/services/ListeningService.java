@@ -9,14 +9,7 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.ssl.ApplicationProtocolConfig;
-import java.security.Provider;
-import org.conscrypt.Conscrypt;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import java.io.File;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -24,8 +17,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.SSLException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.pingora4j.core.error.ErrorType;
+import org.pingora4j.core.listeners.CertificateStore;
+import org.pingora4j.core.listeners.SniSelector;
+import org.pingora4j.core.listeners.TlsSettings;
 import org.pingora4j.core.error.PingoraException;
 import org.pingora4j.core.protocols.HostPort;
 import org.pingora4j.core.server.Transport;
@@ -61,8 +59,7 @@ public abstract class ListeningService implements Service {
 
     private static final Logger logger = LoggerFactory.getLogger(ListeningService.class);
 
-    /** {@code alpn}: protocols to set on each Conscrypt engine (empty when Netty's ALPN config does it). */
-    private record Endpoint(HostPort address, SslContext tls, String[] alpn) {
+    private record Endpoint(HostPort address, CertificateStore tls) {
     }
 
     private final String name;
@@ -70,6 +67,8 @@ public abstract class ListeningService implements Service {
     private final List<Channel> listeners = new CopyOnWriteArrayList<>();
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private volatile boolean started;
+    /** Checks the TLS listeners' certificate files for a renewal; off the event loops (file reads, key parsing). */
+    private volatile ScheduledExecutorService certificateChecks;
 
     /** Creates a service named {@code name}, without endpoints yet. */
     protected ListeningService(String name) {
@@ -89,53 +88,56 @@ public abstract class ListeningService implements Service {
      * @throws IllegalStateException if the service already started
      */
     public void addTcp(String address) {
-        addEndpoint(new Endpoint(HostPort.parse(address, 0), null, new String[0]));
+        addEndpoint(new Endpoint(HostPort.parse(address, 0), null));
     }
 
     /**
-     * Listens for TLS on {@code address} with the PEM certificate chain and (PKCS#8) key files.
-     * Mirrors pingora's {@code add_tls}.
+     * Listens for TLS on {@code address} with the PEM certificate chain and (PKCS#8) key files, for
+     * every server name. Mirrors pingora's {@code add_tls}; see {@link #addTls(String, TlsSettings)}
+     * for several certificates, client certificates and the rest.
      *
      * @throws PingoraException CONFIG_ERROR if the certificate or key cannot be used
      */
     public void addTls(String address, String certPath, String keyPath) {
-        HostPort hostPort = HostPort.parse(address, 0);
-        SslContext tls;
-        String[] alpn = new String[0];
-        try {
-            SslContextBuilder builder = SslContextBuilder.forServer(new File(certPath), new File(keyPath));
-            Provider conscrypt = conscryptOrNull();
-            if (conscrypt != null) {
-                // BoringSSL, as upstream: the JDK's engine costs several times the CPU per handshake
-                // and per record, which decides the throughput of a TLS listener.
-                builder.sslContextProvider(conscrypt);
-            }
-            List<String> protocols = tlsApplicationProtocols();
-            if (conscrypt != null) {
-                // Set on each engine (initChannel), not through Netty's ALPN config: on Java 15+
-                // Netty wraps the engine in its JDK ALPN adapter, which fails an assertion on
-                // Conscrypt's answer when the client offers no protocol (as TlsContexts notes for
-                // the client side).
-                alpn = protocols.toArray(new String[0]);
-            } else if (!protocols.isEmpty()) {
-                builder.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols));
-            }
-            tls = builder.build();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw PingoraException.internal(ErrorType.CONFIG_ERROR,
-                    "cannot use certificate " + certPath + " and key " + keyPath + " for " + address, e);
-        }
-        addEndpoint(new Endpoint(hostPort, tls, alpn));
+        addTls(address, TlsSettings.builder().certificate(certPath, keyPath).build());
     }
 
-    private static Provider conscryptOrNull() {
+    /**
+     * Listens for TLS on {@code address} with {@code settings}: certificates chosen by SNI, reloaded
+     * when their files change ({@link TlsSettings#reloadCheckInterval()}) or when asked
+     * ({@link #reloadCertificates()}, which the server does on SIGHUP). Mirrors pingora's
+     * {@code add_tls_with_settings}. The files are read now.
+     *
+     * @throws PingoraException CONFIG_ERROR naming the file that cannot be used, and why
+     */
+    public void addTls(String address, TlsSettings settings) {
+        HostPort hostPort = HostPort.parse(address, 0);
+        CertificateStore store;
         try {
-            return Conscrypt.isAvailable() ? Conscrypt.newProvider() : null;
-        } catch (LinkageError e) {
-            return null; // no native library for this platform: the JDK's engine
+            store = CertificateStore.load(settings, tlsApplicationProtocols());
+        } catch (PingoraException e) {
+            throw PingoraException.internal(ErrorType.CONFIG_ERROR, "TLS listener " + address + ": " + e.getMessage(), e.getCause());
         }
+        addEndpoint(new Endpoint(hostPort, store));
+    }
+
+    /**
+     * Reads every TLS listener's certificate files again and serves what changed from the next
+     * handshake on; a file that cannot be used is refused and the old certificate keeps serving.
+     * Established connections are untouched. Any thread; the server calls it on SIGHUP.
+     *
+     * @return one line per TLS listener saying what was done (also logged)
+     */
+    public List<String> reloadCertificates() {
+        List<String> done = new ArrayList<>();
+        for (Endpoint endpoint : endpoints) {
+            if (endpoint.tls() != null) {
+                String line = endpoint.tls().reload();
+                CertificateStore.log(name + " " + endpoint.address(), line);
+                done.add(endpoint.address() + ": " + line);
+            }
+        }
+        return done;
     }
 
     /**
@@ -193,11 +195,8 @@ public abstract class ListeningService implements Service {
                         protected void initChannel(Channel ch) {
                             connections.add(ch);
                             if (endpoint.tls() != null) {
-                                SslHandler handler = endpoint.tls().newHandler(ch.alloc());
-                                if (endpoint.alpn().length > 0 && Conscrypt.isConscrypt(handler.engine())) {
-                                    Conscrypt.setApplicationProtocols(handler.engine(), endpoint.alpn());
-                                }
-                                ch.pipeline().addLast("tls", handler);
+                                // Replaced by the SslHandler of the certificate the ClientHello's SNI chooses.
+                                ch.pipeline().addLast("tls", new SniSelector(endpoint.tls()));
                             }
                             initConnection(ch, endpoint.tls() != null);
                         }
@@ -224,6 +223,29 @@ public abstract class ListeningService implements Service {
             if (announceListening()) {
                 logger.info("{} listening on {}{}", name, bind.channel().localAddress(), endpoint.tls() != null ? " (TLS)" : "");
             }
+        }
+        checkCertificatesPeriodically();
+    }
+
+    private void checkCertificatesPeriodically() {
+        for (Endpoint endpoint : endpoints) {
+            if (endpoint.tls() == null || endpoint.tls().settings().reloadCheckInterval().isZero()) {
+                continue;
+            }
+            if (certificateChecks == null) {
+                certificateChecks = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "pingora4j-certificate-check");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            long every = endpoint.tls().settings().reloadCheckInterval().toMillis();
+            certificateChecks.scheduleWithFixedDelay(() -> {
+                String line = endpoint.tls().reloadIfChanged();
+                if (line != null) {
+                    CertificateStore.log(name + " " + endpoint.address(), line);
+                }
+            }, every, every, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -263,6 +285,10 @@ public abstract class ListeningService implements Service {
     /** Closes every connection still open. */
     @Override
     public void shutdown() {
+        ScheduledExecutorService checks = certificateChecks;
+        if (checks != null) {
+            checks.shutdownNow();
+        }
         stopListening();
         connections.close().awaitUninterruptibly();
     }

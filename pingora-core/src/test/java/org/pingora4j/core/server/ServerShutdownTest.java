@@ -166,6 +166,26 @@ final class ServerShutdownTest {
     }
 
     @Test
+    void sighupReloadsInPlaceAndLeavesTheServerRunning() throws Exception {
+        startGatedEcho(LONG_GRACE_SECONDS);
+        try (LineClient client = new LineClient(echo.port())) {
+            client.send("in flight");
+            awaitReceived();
+
+            CompletionStage<Void> stage = server.onSignal("HUP");
+
+            assertTrue(stage.toCompletableFuture().isDone(), "a reload, not a shutdown to wait for");
+            assertFalse(echo.stoppedAccepting.isDone(), "SIGHUP must not stop the service");
+            echo.gate.complete(null);
+            assertEquals("echo: in flight", client.readLine());
+        }
+        try (LineClient again = new LineClient(echo.port())) {
+            again.send("after the reload");
+            assertEquals("echo: after the reload", again.readLine(), "still accepting");
+        }
+    }
+
+    @Test
     void sigintShutsDownFast() throws Exception {
         startGatedEcho(LONG_GRACE_SECONDS);
         try (LineClient client = new LineClient(echo.port())) {
@@ -176,7 +196,7 @@ final class ServerShutdownTest {
 
             assertNull(client.readLine());
         }
-        assertThrows(IllegalArgumentException.class, () -> server.onSignal("HUP"));
+        assertThrows(IllegalArgumentException.class, () -> server.onSignal("USR1"));
     }
 
     @Test
