@@ -75,6 +75,8 @@ final class ProxyRequest<C> {
     private final String upgrade;
     /** The tunnel the connection became after a 101, or null. */
     private Tunnel tunnel;
+    /** When the tunnel started: the request's latency, for the meters, ends there. */
+    private long switchedNanos;
 
     private C ctx;
     private String phase = "request_filter";
@@ -446,6 +448,7 @@ final class ProxyRequest<C> {
     /** The connection became {@code joined}'s client side: the request lasts as long as the tunnel. */
     void tunnelStarted(Tunnel joined) {
         tunnel = joined;
+        switchedNanos = now();
     }
 
     /** Both connections of the tunnel are closed: the request is over. On the loop. */
@@ -560,7 +563,9 @@ final class ProxyRequest<C> {
             long upstreamNanos = tryStartNanos < 0 ? -1 : (tryEndNanos < 0 ? end : tryEndNanos) - tryStartNanos;
             accessLog.record(AccessLogEntry.of(session, request, clientAddress(), upstreamNanos, end - startNanos, error));
         }
-        service.metrics().requestFinished(session, answer ? null : error, retries, end - startNanos);
+        // A tunnel lives for minutes or hours: its request's latency is the handshake's, so that
+        // WebSockets do not fill the top of the latency histogram.
+        service.metrics().requestFinished(session, answer ? null : error, retries, (tunnel == null ? end : switchedNanos) - startNanos);
         service.requestFinished();
         // After an upgrade request the decoder keeps what follows undecoded, for a tunnel that
         // did not happen: the connection closes after the answer.

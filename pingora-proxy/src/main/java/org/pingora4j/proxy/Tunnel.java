@@ -155,8 +155,12 @@ final class Tunnel {
         Runnable report = () -> ended.tunnelEnded(failure);
         if (client.eventLoop().inEventLoop()) {
             report.run();
-        } else {
+            return;
+        }
+        try {
             client.eventLoop().execute(report);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // The loops are shutting down (the server's grace period is over): nobody is left to tell.
         }
     }
 

@@ -104,6 +104,14 @@ final class TlsListenerTest {
         service.start(new ServiceContext(ServerConf.defaults(), loops, Transport.best()));
     }
 
+    /** The server certificate, and client certificates asked for ({@code mode}) and verified against the test CA. */
+    private void startAsking(TlsSettings.ClientAuth mode) throws Exception {
+        Path crt = copy("server.crt");
+        Path key = copy("server.key");
+        Path ca = copy("ca.crt");
+        start(b -> b.certificate(crt.toString(), key.toString()).clientAuth(mode, ca.toString()));
+    }
+
     private int port() {
         return service.boundAddresses().get(0).getPort();
     }
@@ -210,10 +218,7 @@ final class TlsListenerTest {
 
     @Test
     void requiredClientCertificatesAreVerifiedAndTheIdentityReachesTheSession() throws Exception {
-        Path crt = copy("server.crt");
-        Path key = copy("server.key");
-        Path ca = copy("ca.crt");
-        start(b -> b.certificate(crt.toString(), key.toString()).clientAuth(TlsSettings.ClientAuth.REQUIRE, ca.toString()));
+        startAsking(TlsSettings.ClientAuth.REQUIRE);
         String with = Tools.curl(port(), "--cert", TestCerts.file("client.crt").toString(), "--key", TestCerts.file("client.key").toString());
         assertTrue(with.startsWith("200 client: CN=pingora4j test client"), with);
         String without = Tools.curl(port());
@@ -223,10 +228,7 @@ final class TlsListenerTest {
 
     @Test
     void optionalClientCertificatesLetClientsWithoutOneIn() throws Exception {
-        Path crt = copy("server.crt");
-        Path key = copy("server.key");
-        Path ca = copy("ca.crt");
-        start(b -> b.certificate(crt.toString(), key.toString()).clientAuth(TlsSettings.ClientAuth.OPTIONAL, ca.toString()));
+        startAsking(TlsSettings.ClientAuth.OPTIONAL);
         assertTrue(Tools.curl(port()).startsWith("200 client: none"));
         assertTrue(Tools.curl(port(), "--cert", TestCerts.file("client.crt").toString(), "--key",
                 TestCerts.file("client.key").toString()).startsWith("200 client: CN=pingora4j test client"));
