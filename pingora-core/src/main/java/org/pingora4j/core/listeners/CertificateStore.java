@@ -1,8 +1,11 @@
 package org.pingora4j.core.listeners;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandler;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.attribute.FileTime;
@@ -118,6 +121,24 @@ public final class CertificateStore {
         int dot = name.indexOf('.');
         SslContext wildcard = dot > 0 ? snapshot.wildcard().get(name.substring(dot + 1)) : null;
         return wildcard != null ? wildcard : snapshot.fallback();
+    }
+
+    /**
+     * The first handler of a new connection: with one certificate and no callback there is nothing
+     * to choose, and the connection gets that certificate's {@link SslHandler} at once (as
+     * {@code addTls(address, cert, key)} always did); otherwise a {@link SniSelector} that reads the
+     * ClientHello first. Either way the certificate is the one in use now, reloads included.
+     */
+    public ChannelHandler newHandler(ByteBufAllocator allocator) {
+        if (settings.certificates().size() > 1 || settings.certificateCallback() != null) {
+            return new SniSelector(this);
+        }
+        SslHandler handler = current.fallback().newHandler(allocator);
+        String[] protocols = engineAlpn();
+        if (protocols.length > 0 && Conscrypt.isConscrypt(handler.engine())) {
+            Conscrypt.setApplicationProtocols(handler.engine(), protocols);
+        }
+        return handler;
     }
 
     /** Whether a certificate or key file changed (time or size) since it was last read. */

@@ -22,7 +22,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.listeners.CertificateStore;
-import org.pingora4j.core.listeners.SniSelector;
 import org.pingora4j.core.listeners.TlsSettings;
 import org.pingora4j.core.error.PingoraException;
 import org.pingora4j.core.protocols.HostPort;
@@ -195,8 +194,7 @@ public abstract class ListeningService implements Service {
                         protected void initChannel(Channel ch) {
                             connections.add(ch);
                             if (endpoint.tls() != null) {
-                                // Replaced by the SslHandler of the certificate the ClientHello's SNI chooses.
-                                ch.pipeline().addLast("tls", new SniSelector(endpoint.tls()));
+                                ch.pipeline().addLast("tls", endpoint.tls().newHandler(ch.alloc()));
                             }
                             initConnection(ch, endpoint.tls() != null);
                         }
