@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.pingora4j.core.error.PingoraException;
 import org.pingora4j.core.server.conf.ServerConf;
 import org.pingora4j.core.testing.ManualClock;
+import org.pingora4j.core.testing.TestCerts;
 import org.pingora4j.core.upstreams.HttpPeer;
 
 /**
@@ -333,6 +334,36 @@ final class UpgradeTunnelTest {
             service.drained().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
         assertTrue(logic.nextLogged().startsWith("switched=true upgrade=true from=10 to=10"));
+    }
+
+    @Test
+    void aTunnelWorksBehindATlsListenerAndTheOriginsEndClosesTheClient() throws Exception {
+        ProxyService<Void> service = ProxyService.builder(ServerConf.defaults(), logic).build();
+        service.addTls("127.0.0.1:0", TestCerts.file("server.crt").toString(), TestCerts.file("server.key").toString());
+        fixture = new ProxyFixture(service, false);
+        try (javax.net.ssl.SSLSocket client = (javax.net.ssl.SSLSocket) TestCerts.clientContext().getSocketFactory()
+                .createSocket("localhost", fixture.port())) {
+            client.setSoTimeout(10_000);
+            send(client, String.format(UPGRADE_HEAD, "/echo"));
+            assertTrue(head(client).startsWith("HTTP/1.1 101 "));
+            byte[] payload = new byte[256 * 1024];
+            new Random(7).nextBytes(payload);
+            CompletableFuture<byte[]> echoed = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return readExactly(client.getInputStream(), payload.length);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            client.getOutputStream().write(payload);
+            client.getOutputStream().flush();
+            assertArrayEquals(payload, echoed.get(10, TimeUnit.SECONDS));
+            // The origin ends its side: through TLS there is no half-close, so the client connection closes.
+            origin.sockets.get(0).shutdownOutput();
+            assertTrue(closedByPeer(client));
+        }
+        assertEquals("switched=true upgrade=true from=" + (256 * 1024) + " to=" + (256 * 1024) + " error=null",
+                logic.nextLogged());
     }
 
     private void advance(ManualClock clock, Duration by) {
