@@ -11,11 +11,14 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
+import org.pingora4j.core.error.RetryType;
 import org.pingora4j.pool.Ticker;
 
 /*
@@ -92,8 +95,7 @@ final class Tunnel {
         upstream.closeFuture().addListener(f -> closed());
         upstream.pipeline().addLast("pingora-tunnel", new Side(false));
         client.config().setAutoRead(true);
-        upstream.config().setAutoRead(true);
-        upstream.read();
+        upstream.config().setAutoRead(true); // turning it on starts a read
     }
 
     long bytesFromClient() {
@@ -120,7 +122,7 @@ final class Tunnel {
     /** The idle timeout passed with no byte either way: both connections close. */
     void idle() {
         fail(PingoraException.downstream(ErrorType.READ_TIMEDOUT,
-                "the tunnel carried no byte either way for " + java.time.Duration.ofNanos(idleNanos), null));
+                "the tunnel carried no byte either way for " + Duration.ofNanos(idleNanos), null));
     }
 
     /** Ends the tunnel at once (the client went away, or the service is done waiting). Any thread. */
@@ -159,7 +161,7 @@ final class Tunnel {
         }
         try {
             client.eventLoop().execute(report);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // The loops are shutting down (the server's grace period is over): nobody is left to tell.
         }
     }
@@ -250,7 +252,7 @@ final class Tunnel {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             fail(isClient
                     ? PingoraException.downstream(ErrorType.READ_ERROR, "the tunnel's client connection failed", cause)
-                    : PingoraException.upstream(ErrorType.READ_ERROR, org.pingora4j.core.error.RetryType.NO,
+                    : PingoraException.upstream(ErrorType.READ_ERROR, RetryType.NO,
                             "the tunnel's upstream connection failed", cause));
         }
     }

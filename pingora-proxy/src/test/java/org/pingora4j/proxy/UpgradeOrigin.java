@@ -32,6 +32,7 @@ final class UpgradeOrigin implements AutoCloseable {
     /** How many bytes {@code /flood} managed to write before its socket blocked for good (or all). */
     final AtomicInteger floodWritten = new AtomicInteger();
     volatile int floodBytes = 64 * 1024 * 1024;
+    private volatile Thread floodThread;
     private final ServerSocket server;
     private final Thread acceptor;
 
@@ -90,6 +91,7 @@ final class UpgradeOrigin implements AutoCloseable {
                         return;
                     }
                     case "/flood" -> {
+                        floodThread = Thread.currentThread();
                         out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: " + protocol
                                 + "\r\nConnection: Upgrade\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
                         byte[] chunk = new byte[16 * 1024];
@@ -110,6 +112,24 @@ final class UpgradeOrigin implements AutoCloseable {
         } catch (IOException e) {
             // the proxy closed the connection
         }
+    }
+
+    /**
+     * Whether {@code /flood}'s thread is inside a socket write (the JDK's blocking write, or its
+     * park when the socket has a timeout). The caller pairs it with a count that did not move to
+     * tell a blocked write from one passing through.
+     */
+    boolean floodInWrite() {
+        Thread t = floodThread;
+        if (t == null) {
+            return false;
+        }
+        for (StackTraceElement frame : t.getStackTrace()) {
+            if (frame.getClassName().endsWith("NioSocketImpl") && frame.getMethodName().equals("implWrite")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Echoes until the end of input, then ends its own output. */

@@ -295,7 +295,16 @@ final class UpgradeTunnelTest {
             client.setReceiveBufferSize(64 * 1024);
             send(client, String.format(UPGRADE_HEAD, "/flood"));
             assertTrue(head(client).startsWith("HTTP/1.1 101 "));
-            long written = awaitSteady(origin.floodWritten::get);
+            // Back-pressure reached the origin: its write blocks because nobody reads further down.
+            // Blocked = inside a write, with the count where the previous look left it.
+            long[] lastSeen = {-1};
+            Await.until("the origin blocked in a write", Duration.ofSeconds(20), () -> {
+                long now = origin.floodWritten.get();
+                boolean blocked = origin.floodInWrite() && now == lastSeen[0];
+                lastSeen[0] = now;
+                return blocked;
+            }, () -> origin.floodWritten.get() + " bytes written");
+            long written = origin.floodWritten.get();
             // Socket buffers on both hops and the proxy's water marks: a few MiB, not the 256 MiB sent at it.
             assertTrue(written < 32 * 1024 * 1024, "the origin wrote " + written + " bytes into a client that reads none");
         }
@@ -370,23 +379,5 @@ final class UpgradeTunnelTest {
         clock.advance(by);
         fixture.awaitQuiet();
         fixture.awaitQuiet();
-    }
-
-    /** Polls {@code value} until it stops changing for half a second (at most 20 s); returns it. */
-    private static long awaitSteady(java.util.function.LongSupplier value) throws InterruptedException {
-        long last = -1;
-        long stableSince = System.nanoTime();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            long now = value.getAsLong();
-            if (now != last) {
-                last = now;
-                stableSince = System.nanoTime();
-            } else if (System.nanoTime() - stableSince > TimeUnit.MILLISECONDS.toNanos(500)) {
-                return now;
-            }
-            Thread.sleep(20);
-        }
-        return last;
     }
 }

@@ -8,8 +8,10 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.Provider;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -49,7 +51,7 @@ public final class CertificateStore {
     }
 
     private record Snapshot(Map<String, SslContext> exact, Map<String, SslContext> wildcard, SslContext fallback,
-                            Map<java.nio.file.Path, Stamp> stamps, int certificates) {
+                            Map<Path, Stamp> stamps, int certificates) {
     }
 
     private final TlsSettings settings;
@@ -143,7 +145,7 @@ public final class CertificateStore {
 
     /** Whether a certificate or key file changed (time or size) since it was last read. */
     public boolean filesChanged() {
-        for (Map.Entry<java.nio.file.Path, Stamp> file : current.stamps().entrySet()) {
+        for (Map.Entry<Path, Stamp> file : current.stamps().entrySet()) {
             if (!file.getValue().equals(stamp(file.getKey()))) {
                 return true;
             }
@@ -197,8 +199,8 @@ public final class CertificateStore {
         return new Snapshot(Map.copyOf(exact), Map.copyOf(wildcard), fallback, stamps(), settings.certificates().size());
     }
 
-    private Map<java.nio.file.Path, Stamp> stamps() {
-        Map<java.nio.file.Path, Stamp> stamps = new HashMap<>();
+    private Map<Path, Stamp> stamps() {
+        Map<Path, Stamp> stamps = new HashMap<>();
         for (TlsSettings.CertificateFiles files : settings.certificates()) {
             stamps.put(files.certificate(), stamp(files.certificate()));
             stamps.put(files.key(), stamp(files.key()));
@@ -206,7 +208,7 @@ public final class CertificateStore {
         return stamps;
     }
 
-    private static Stamp stamp(java.nio.file.Path file) {
+    private static Stamp stamp(Path file) {
         try {
             return new Stamp(Files.getLastModifiedTime(file), Files.size(file));
         } catch (IOException e) {
@@ -231,7 +233,7 @@ public final class CertificateStore {
 
     private SslContext context(TlsCertificate certificate) throws SSLException {
         SslContextBuilder builder = SslContextBuilder.forServer(certificate.key(),
-                certificate.chain().toArray(new java.security.cert.X509Certificate[0]));
+                certificate.chain().toArray(new X509Certificate[0]));
         if (conscrypt != null) {
             // BoringSSL, as upstream: the JDK's engine costs several times the CPU per handshake
             // and per record, which decides the throughput of a TLS listener.

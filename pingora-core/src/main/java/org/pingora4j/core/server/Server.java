@@ -12,6 +12,7 @@ import java.util.function.IntConsumer;
 import org.pingora4j.core.error.ErrorType;
 import org.pingora4j.core.error.PingoraException;
 import org.pingora4j.core.server.conf.ServerConf;
+import org.pingora4j.core.services.ListeningService;
 import org.pingora4j.core.services.Service;
 import org.pingora4j.core.services.ServiceContext;
 import org.slf4j.Logger;
@@ -431,7 +432,7 @@ public final class Server {
         }
         List<String> done = new ArrayList<>();
         for (Service service : running) {
-            if (service instanceof org.pingora4j.core.services.ListeningService listening) {
+            if (service instanceof ListeningService listening) {
                 done.addAll(listening.reloadCertificates());
             }
         }

@@ -19,6 +19,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.pingora4j.core.error.ErrorType;
@@ -367,7 +368,7 @@ public final class Http1ClientSession implements ClientSession {
                 switched = true;
                 ArrayDeque<ByteBuf> early = switchedBytes == null ? new ArrayDeque<>() : switchedBytes;
                 switchedBytes = null;
-                done.complete(new SwitchedConnection(connection.channel, java.util.List.copyOf(early)));
+                done.complete(new SwitchedConnection(connection.channel, List.copyOf(early)));
             });
         } catch (RuntimeException e) {
             done.completeExceptionally(PingoraException.internal(ErrorType.INTERNAL_ERROR,
